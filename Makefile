@@ -1,0 +1,30 @@
+# Quickstart: `make train` trains on the embedded synthetic corpus; `make test` runs the tests.
+# Both create (or reuse) a virtualenv in $(VENV) and install emorec into it first.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.emorec-installed
+CONFIG ?= configs/synthetic.py
+WORKDIR ?= runs/synthetic
+
+.PHONY: install train test benchmark clean
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+train: $(STAMP)
+	$(BIN)/python launch/train.py --config=$(CONFIG) --workdir=$(WORKDIR) $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q tests $(ARGS)
+
+benchmark: $(STAMP)
+	$(BIN)/python launch/benchmark.py --config=$(CONFIG) $(ARGS)
+
+clean:
+	rm -rf runs .pytest_cache

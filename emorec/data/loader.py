@@ -1,0 +1,44 @@
+"""Builds the corpus a config names, and checks that it yields what it declares."""
+
+from __future__ import annotations
+
+import ml_collections
+import tensorflow as tf
+
+from emorec.data import synthetic
+from emorec.data.corpus import Corpus
+
+REQUIRED_SPLITS = ('train', 'validation', 'test')
+
+
+def load_corpus(data_config: ml_collections.ConfigDict) -> Corpus:
+  """The corpus named by `data.name`, validated."""
+  if data_config.name == 'synthetic':
+    corpus = synthetic.make_synthetic_corpus(
+        synthetic.SyntheticSpec(**data_config.synthetic.to_dict()))
+  else:
+    raise ValueError(f"Unknown data.name {data_config.name!r}; choose one of: 'synthetic'.")
+  validate_corpus(corpus)
+  return corpus
+
+
+def validate_corpus(corpus: Corpus) -> None:
+  """Traces each split's example_fn once and checks keys, feature dims and label shape."""
+  missing = [s for s in REQUIRED_SPLITS if s not in corpus.splits]
+  if missing:
+    raise ValueError(f'Corpus {corpus.name!r} lacks split(s) {missing}.')
+  label_key = 'labels' if corpus.multi_label else 'label'
+  for name, split in corpus.splits.items():
+    if split.num_examples == 0:
+      raise ValueError(f'Corpus {corpus.name!r}, split {name!r} is empty.')
+    spec = tf.function(split.example_fn).get_concrete_function(
+        tf.TensorSpec([], tf.int64)).structured_outputs
+    for key in (*corpus.modalities, label_key):
+      if key not in spec:
+        raise ValueError(f'Corpus {corpus.name!r}, split {name!r}: examples lack key {key!r}.')
+    for modality, dim in corpus.modality_dims.items():
+      shape = spec[modality].shape
+      if shape.rank != 2 or shape[-1] != dim:
+        raise ValueError(
+            f'Corpus {corpus.name!r}, split {name!r}: {modality!r} features have shape '
+            f'{shape}, expected [T, {dim}].')

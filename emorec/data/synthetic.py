@@ -1,0 +1,500 @@
+"""The embedded default corpus: multimodal emotion data generated deterministically from a seed.
+
+Generative story (every parameter is derived from ``SyntheticSpec.seed``):
+
+1. **Prototypes.** Each emotion is a point in a ``latent_dim`` space: its word vector from the
+   packaged emotion table, centred on the mean of the whole table, scaled to unit RMS norm,
+   carried by a fixed Gaussian random projection (which keeps distances approximately) and
+   multiplied by ``prototype_scale``. Emotions outside the label set get prototypes the same
+   way, so unseen emotions relate to seen ones as their words do.
+2. **Latent state.** An utterance has a class y drawn with prior proportional to
+   ``rank ** -imbalance``, a speaker s, and a state
+   ``z = prototype[y] + offset[s] + state_noise * eps``, speaker offsets being drawn once from
+   ``N(0, speaker_scale**2 I)``. Speakers of the three splits are disjoint by default.
+3. **Observations.** Modality m sees ``T_m`` frames ``x_t = g_m(u_m + drift_m(t)) + e_t``:
+   ``u_m`` is z (but see 4), ``g_m`` a fixed random two-layer tanh network whose outputs are
+   standardised to unit variance, ``drift_m`` a smooth temporal nuisance (sinusoids of fixed
+   frequencies along fixed latent directions, with phases drawn per utterance), and ``e_t``
+   white noise of variance ``1 / snr_m``.
+4. **Conflicts.** A ``conflict_share`` of utterances has one modality, chosen uniformly, that
+   observes another state: 'conflicting' takes the state of another class (uniform over the
+   other classes) uttered by an unseen speaker, 'empty' the state of an emotionless utterance
+   (the prior mean of the prototypes) by an unseen speaker, 'mixed' either with equal odds.
+
+Only the small per-utterance arrays (labels, speakers, states, lengths, phases) are held in
+memory; frames are generated on the fly inside tf.data, their noise from stateless random ops
+keyed by the example's index, so example i is identical whenever and wherever it is built.
+
+**Bayes ceiling.** Every feature is a function of z, of the class a conflicting modality was
+drawn from, and of noise independent of the label. The optimal classifier that sees these
+(speaker offset unknown, hence marginalised: z | y ~ N(prototype[y], (speaker_scale**2 +
+state_noise**2) I)) bounds the accuracy of any model on utterances of unseen speakers;
+``bayes_accuracy`` estimates it by Monte Carlo.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Mapping, Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from emorec.data import word_vectors
+from emorec.data.corpus import MODALITIES, Corpus, ExampleFn, Split
+
+SPLITS = ('train', 'validation', 'test')
+CONFLICT_KINDS = ('conflicting', 'empty', 'mixed')
+NO_CONFLICT = -1
+
+# Random streams: each purpose draws from its own generator seeded by (seed, purpose, ...).
+_PROJECTION, _SPEAKERS, _UTTERANCES, _MAPS, _FRAMES, _BAYES = range(6)
+# Periods, in frames, between which the nuisance sinusoids' periods are drawn.
+_DRIFT_PERIODS = (8.0, 60.0)
+# Population sample used to standardise each modality's map.
+_CALIBRATION_SIZE = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class SyntheticSpec:
+  """Every knob of the synthetic corpus; ``SyntheticSpec(**config_dict)`` builds one.
+
+  Attributes:
+    seed: root seed; the same spec always yields the same corpus.
+    emotions: class names in label order, words of the packaged emotion table.
+    num_train: utterances in 'train' (the pipeline decides which share is labelled).
+    num_validation: utterances in 'validation'.
+    num_test: utterances in 'test'.
+    num_speakers: speakers in the whole corpus.
+    speaker_independent: whether the splits have disjoint speakers (shared out in proportion
+      to split sizes, at least one each) rather than all drawing from every speaker.
+    latent_dim: dimension of the latent emotional state.
+    prototype_scale: RMS norm of the class prototypes; larger separates classes more.
+    speaker_scale: standard deviation of the speaker offsets, per latent dimension.
+    state_noise: standard deviation of the per-utterance state noise, per latent dimension.
+    imbalance: class prior proportional to ``rank ** -imbalance`` (rank 1 = first emotion);
+      0 gives balanced classes.
+    text_dim: feature dimension of the text modality.
+    audio_dim: feature dimension of the audio modality.
+    vision_dim: feature dimension of the vision modality.
+    text_snr: signal-to-noise power ratio of each text feature (signal of unit variance).
+    audio_snr: same for audio.
+    vision_snr: same for vision.
+    text_min_length: fewest text frames of an utterance.
+    text_max_length: most text frames of an utterance (lengths are uniform in between).
+    audio_min_length: fewest audio frames.
+    audio_max_length: most audio frames.
+    vision_min_length: fewest vision frames.
+    vision_max_length: most vision frames.
+    map_hidden: width of the hidden layer of each modality's random map.
+    nuisance_scale: amplitude of each nuisance sinusoid in the latent space (0 disables).
+    nuisance_components: number of nuisance sinusoids per modality.
+    conflict_share: share of utterances with one modality observing another state.
+    conflict_kind: 'conflicting' (another class's state), 'empty' (an emotionless state) or
+      'mixed' (half each).
+  """
+
+  seed: int = 0
+  emotions: tuple[str, ...] = ('neutral', 'happy', 'sad', 'angry', 'surprised', 'fearful')
+  num_train: int = 10_000
+  num_validation: int = 1_000
+  num_test: int = 1_000
+  num_speakers: int = 60
+  speaker_independent: bool = True
+  latent_dim: int = 16
+  prototype_scale: float = 3.0
+  speaker_scale: float = 0.5
+  state_noise: float = 1.0
+  imbalance: float = 0.5
+  text_dim: int = 300
+  audio_dim: int = 74
+  vision_dim: int = 35
+  text_snr: float = 1.0
+  audio_snr: float = 0.5
+  vision_snr: float = 0.25
+  text_min_length: int = 6
+  text_max_length: int = 20
+  audio_min_length: int = 10
+  audio_max_length: int = 30
+  vision_min_length: int = 10
+  vision_max_length: int = 30
+  map_hidden: int = 64
+  nuisance_scale: float = 0.5
+  nuisance_components: int = 3
+  conflict_share: float = 0.1
+  conflict_kind: str = 'mixed'
+
+  def __post_init__(self):
+    if isinstance(self.emotions, str):
+      raise ValueError(f'SyntheticSpec.emotions must be a sequence of words, got {self.emotions!r}.')
+    object.__setattr__(self, 'emotions', tuple(self.emotions))
+    _validate(self)
+
+  @property
+  def num_classes(self) -> int:
+    return len(self.emotions)
+
+  def num_examples(self, split: str) -> int:
+    """Number of utterances in ``split``."""
+    return {'train': self.num_train, 'validation': self.num_validation, 'test': self.num_test}[
+        _check_split(split)]
+
+  def modality_dims(self) -> dict[str, int]:
+    """Feature dimension of each modality, in MODALITIES order."""
+    return {m: getattr(self, f'{m}_dim') for m in MODALITIES}
+
+  def length_range(self, modality: str) -> tuple[int, int]:
+    """(fewest, most) frames of ``modality``."""
+    return getattr(self, f'{modality}_min_length'), getattr(self, f'{modality}_max_length')
+
+
+def _fail(field: str, expectation: str, value: object) -> None:
+  raise ValueError(f'SyntheticSpec.{field} must be {expectation}, got {value!r}.')
+
+
+def _check_int(spec: SyntheticSpec, field: str, minimum: int) -> None:
+  value = getattr(spec, field)
+  if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+    _fail(field, f'an integer >= {minimum}', value)
+
+
+def _check_float(spec: SyntheticSpec, field: str, *, positive: bool = False,
+                 at_most: float = math.inf) -> None:
+  value = getattr(spec, field)
+  valid = (not isinstance(value, bool) and isinstance(value, (int, float, np.number))
+           and math.isfinite(value) and (value > 0 if positive else value >= 0)
+           and value <= at_most)
+  if not valid:
+    bound = '> 0' if positive else '>= 0'
+    upper = '' if at_most == math.inf else f' and <= {at_most}'
+    _fail(field, f'a finite number {bound}{upper}', value)
+
+
+def _validate(spec: SyntheticSpec) -> None:
+  """Raises a ValueError naming the first field of ``spec`` that is out of range."""
+  _check_int(spec, 'seed', 0)
+  known = {w.casefold() for w in word_vectors.EMOTION_WORDS}
+  for word in spec.emotions:
+    if not isinstance(word, str) or word.casefold() not in known:
+      _fail('emotions', f'words of the emotion table ({", ".join(word_vectors.EMOTION_WORDS)})',
+            word)
+  if len(spec.emotions) < 2 or len({w.casefold() for w in spec.emotions}) != len(spec.emotions):
+    _fail('emotions', 'at least two distinct words', spec.emotions)
+  for field in ('num_train', 'num_validation', 'num_test', 'latent_dim', 'map_hidden',
+                'nuisance_components'):
+    _check_int(spec, field, 1)
+  if not isinstance(spec.speaker_independent, (bool, np.bool_)):
+    _fail('speaker_independent', 'a bool', spec.speaker_independent)
+  _check_int(spec, 'num_speakers', len(SPLITS) if spec.speaker_independent else 1)
+  for field in ('prototype_scale', 'state_noise'):
+    _check_float(spec, field, positive=True)
+  for field in ('speaker_scale', 'imbalance', 'nuisance_scale'):
+    _check_float(spec, field)
+  _check_float(spec, 'conflict_share', at_most=1.0)
+  if spec.conflict_kind not in CONFLICT_KINDS:
+    _fail('conflict_kind', f'one of {CONFLICT_KINDS}', spec.conflict_kind)
+  for modality in MODALITIES:
+    _check_int(spec, f'{modality}_dim', 1)
+    _check_float(spec, f'{modality}_snr', positive=True)
+    _check_int(spec, f'{modality}_min_length', 1)
+    low, high = spec.length_range(modality)
+    if high < low:
+      _fail(f'{modality}_max_length', f'>= {modality}_min_length ({low})', high)
+
+
+def _check_split(split: str) -> str:
+  if split not in SPLITS:
+    raise ValueError(f'split must be one of {SPLITS}, got {split!r}.')
+  return split
+
+
+def _rng(spec: SyntheticSpec, *stream: int) -> np.random.Generator:
+  """The generator of one random stream of ``spec``."""
+  return np.random.default_rng([spec.seed, *stream])
+
+
+def emotion_prototypes(spec: SyntheticSpec, words: Sequence[str] | None = None) -> np.ndarray:
+  """Latent prototypes of ``words`` (default: ``spec.emotions``), float64 [len(words), latent_dim].
+
+  Any word of the emotion table has one, seen by the corpus or not: the centring, scaling and
+  projection depend on the whole table and the seed only.
+  """
+  words = spec.emotions if words is None else tuple(words)
+  table = word_vectors.load_emotion_table().astype(np.float64)
+  mean = table.mean(axis=0)
+  rms = np.sqrt(np.mean(np.sum((table - mean) ** 2, axis=1)))
+  vectors = (word_vectors.load_emotion_table(words).astype(np.float64) - mean) / rms
+  projection = _rng(spec, _PROJECTION).normal(size=(table.shape[1], spec.latent_dim))
+  return spec.prototype_scale * vectors @ projection / math.sqrt(spec.latent_dim)
+
+
+def class_prior(spec: SyntheticSpec) -> np.ndarray:
+  """Class probabilities, proportional to ``rank ** -imbalance``, float64 [K]."""
+  weights = np.arange(1, spec.num_classes + 1, dtype=np.float64) ** -spec.imbalance
+  return weights / weights.sum()
+
+
+def _apportion(weights: np.ndarray, total: int, minimum: int = 0) -> np.ndarray:
+  """Integer counts summing to ``total`` proportional to ``weights`` (largest remainders)."""
+  spare = total - minimum * len(weights)
+  shares = spare * weights / weights.sum()
+  counts = np.floor(shares).astype(np.int64)
+  order = np.argsort(counts - shares, kind='stable')
+  counts[order[:spare - counts.sum()]] += 1
+  return counts + minimum
+
+
+def split_speakers(spec: SyntheticSpec) -> dict[str, np.ndarray]:
+  """Speaker ids each split draws from: disjoint ranges, or all speakers for every split."""
+  if not spec.speaker_independent:
+    return {split: np.arange(spec.num_speakers) for split in SPLITS}
+  sizes = np.array([spec.num_examples(split) for split in SPLITS], np.float64)
+  bounds = np.concatenate([[0], np.cumsum(_apportion(sizes, spec.num_speakers, minimum=1))])
+  return {split: np.arange(bounds[i], bounds[i + 1]) for i, split in enumerate(SPLITS)}
+
+
+def speaker_offsets(spec: SyntheticSpec) -> np.ndarray:
+  """Latent offset of every speaker, float64 [num_speakers, latent_dim]."""
+  noise = _rng(spec, _SPEAKERS).normal(size=(spec.num_speakers, spec.latent_dim))
+  return spec.speaker_scale * noise
+
+
+@dataclasses.dataclass(frozen=True)
+class Utterances:
+  """The latent side of one split, one row per utterance.
+
+  Attributes:
+    labels: [N] int32 classes.
+    speakers: [N] int32 speaker ids.
+    states: [N, latent_dim] latent emotional states z.
+    observed_states: [N, M, latent_dim] the state each modality observes (z unless conflicting).
+    lengths: [N, M] int32 frames per modality.
+    phases: [N, M, nuisance_components] phases of the nuisance sinusoids.
+    conflict_modality: [N] int32 index into MODALITIES of the modality observing another
+      state, NO_CONFLICT if none.
+    conflict_label: [N] int32 class of that other state, NO_CONFLICT if none or emotionless.
+  """
+
+  labels: np.ndarray
+  speakers: np.ndarray
+  states: np.ndarray
+  observed_states: np.ndarray
+  lengths: np.ndarray
+  phases: np.ndarray
+  conflict_modality: np.ndarray
+  conflict_label: np.ndarray
+
+
+def _stratified_labels(rng: np.random.Generator, prior: np.ndarray, count: int) -> np.ndarray:
+  """``count`` labels in exact prior proportions (up to rounding), in random order."""
+  return rng.permutation(np.repeat(np.arange(len(prior)), _apportion(prior, count)))
+
+
+def _fresh_states(rng: np.random.Generator, spec: SyntheticSpec, means: np.ndarray) -> np.ndarray:
+  """States around ``means`` [N, latent_dim] by new speakers: offset and state noise drawn anew."""
+  scale = math.sqrt(spec.speaker_scale ** 2 + spec.state_noise ** 2)
+  return means + scale * rng.normal(size=means.shape)
+
+
+def _conflicts(rng: np.random.Generator, spec: SyntheticSpec,
+               labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """(conflict_modality, conflict_label) of each utterance; exactly round(share * N) conflict."""
+  count = len(labels)
+  chosen = rng.permutation(count)[:round(spec.conflict_share * count)]
+  modality = np.full(count, NO_CONFLICT, np.int32)
+  modality[chosen] = rng.integers(len(MODALITIES), size=len(chosen))
+  conflicting = {'conflicting': chosen, 'empty': chosen[:0], 'mixed': chosen[:len(chosen) // 2]}[
+      spec.conflict_kind]
+  other = np.full(count, NO_CONFLICT, np.int32)
+  shift = rng.integers(1, spec.num_classes, size=len(conflicting))
+  other[conflicting] = (labels[conflicting] + shift) % spec.num_classes
+  return modality, other
+
+
+def sample_utterances(spec: SyntheticSpec, split: str) -> Utterances:
+  """Draws the labels, speakers, states, lengths, phases and conflicts of ``split``."""
+  count = spec.num_examples(split)
+  prototypes = emotion_prototypes(spec)
+  prior = class_prior(spec)
+  rng = _rng(spec, _UTTERANCES, SPLITS.index(split))
+  labels = _stratified_labels(rng, prior, count)
+  speakers = rng.choice(split_speakers(spec)[split], size=count)
+  states = (prototypes[labels] + speaker_offsets(spec)[speakers]
+            + spec.state_noise * rng.normal(size=(count, spec.latent_dim)))
+  conflict_modality, conflict_label = _conflicts(rng, spec, labels)
+  observed = np.repeat(states[:, None], len(MODALITIES), axis=1)
+  rows = np.flatnonzero(conflict_modality != NO_CONFLICT)
+  means = np.where((conflict_label[rows] == NO_CONFLICT)[:, None], prior @ prototypes,
+                   prototypes[conflict_label[rows]])
+  observed[rows, conflict_modality[rows]] = _fresh_states(rng, spec, means)
+  lengths = np.stack([rng.integers(low, high + 1, size=count)
+                      for low, high in map(spec.length_range, MODALITIES)], axis=1)
+  phases = rng.uniform(0, 2 * np.pi, size=(count, len(MODALITIES), spec.nuisance_components))
+  return Utterances(
+      labels=labels.astype(np.int32), speakers=speakers.astype(np.int32), states=states,
+      observed_states=observed, lengths=lengths.astype(np.int32), phases=phases,
+      conflict_modality=conflict_modality, conflict_label=conflict_label)
+
+
+def _state_variance(spec: SyntheticSpec, known_speaker: bool) -> float:
+  return spec.state_noise ** 2 + (0.0 if known_speaker else spec.speaker_scale ** 2)
+
+
+def bayes_predict(spec: SyntheticSpec, states: np.ndarray, conflict_label: np.ndarray, *,
+                  known_speaker: bool = False) -> np.ndarray:
+  """Classes chosen by the optimal classifier from latent states [N, latent_dim].
+
+  It knows the class of a conflicting modality's state (``conflict_label``, NO_CONFLICT if none)
+  and so rules that class out. With ``known_speaker`` the states must have their speaker
+  offset removed.
+  """
+  prototypes = emotion_prototypes(spec)
+  distances = np.sum((states[:, None, :] - prototypes[None]) ** 2, axis=-1)
+  scores = np.log(class_prior(spec)) - distances / (2 * _state_variance(spec, known_speaker))
+  rows = np.flatnonzero(conflict_label != NO_CONFLICT)
+  scores[rows, conflict_label[rows]] = -np.inf
+  return np.argmax(scores, axis=1)
+
+
+def bayes_accuracy(spec: SyntheticSpec, num_samples: int = 200_000, *,
+                   known_speaker: bool = False) -> float:
+  """Monte-Carlo accuracy of the optimal classifier that sees the latent state.
+
+  With ``known_speaker`` False (the default) the speaker offset is marginalised: the ceiling
+  for utterances of speakers unseen in training. With True it is given: the ceiling for a
+  model that has learnt every speaker's offset.
+  """
+  rng = _rng(spec, _BAYES)
+  prior = class_prior(spec)
+  labels = rng.choice(spec.num_classes, size=num_samples, p=prior)
+  noise = math.sqrt(_state_variance(spec, known_speaker)) * rng.normal(
+      size=(num_samples, spec.latent_dim))
+  states = emotion_prototypes(spec)[labels] + noise
+  share = spec.conflict_share * {'conflicting': 1.0, 'empty': 0.0, 'mixed': 0.5}[
+      spec.conflict_kind]
+  shift = rng.integers(1, spec.num_classes, size=num_samples)
+  conflict_label = np.where(rng.uniform(size=num_samples) < share,
+                            (labels + shift) % spec.num_classes, NO_CONFLICT)
+  predictions = bayes_predict(spec, states, conflict_label, known_speaker=known_speaker)
+  return float(np.mean(predictions == labels))
+
+
+@dataclasses.dataclass(frozen=True)
+class ModalityMap:
+  """Fixed observation model of one modality: frames = tanh(u @ w1 + b1) @ w2 + b2 + noise.
+
+  Attributes:
+    w1: [latent_dim, map_hidden]; b1: [map_hidden]; w2: [map_hidden, dim]; b2: [dim], the last
+      layer already standardising each output over the population.
+    directions: [nuisance_components, latent_dim] nuisance directions, scaled by nuisance_scale.
+    frequencies: [nuisance_components] nuisance angular frequencies, radians per frame.
+    noise_std: standard deviation of the frame noise.
+  """
+
+  w1: np.ndarray
+  b1: np.ndarray
+  w2: np.ndarray
+  b2: np.ndarray
+  directions: np.ndarray
+  frequencies: np.ndarray
+  noise_std: float
+
+
+def _drift(directions: np.ndarray, frequencies: np.ndarray, phases: np.ndarray,
+           times: np.ndarray) -> np.ndarray:
+  """Nuisance offsets [N, latent_dim] at frame ``times`` [N] for phases [N, components]."""
+  return np.sin(times[:, None] * frequencies + phases) @ directions
+
+
+def modality_map(spec: SyntheticSpec, modality: str) -> ModalityMap:
+  """Draws the observation model of ``modality`` and standardises it over the population."""
+  rng = _rng(spec, _MAPS, MODALITIES.index(modality))
+  latent, hidden, dim = spec.latent_dim, spec.map_hidden, spec.modality_dims()[modality]
+  directions = rng.normal(size=(spec.nuisance_components, latent))
+  directions *= spec.nuisance_scale / np.linalg.norm(directions, axis=1, keepdims=True)
+  frequencies = 2 * np.pi / rng.uniform(*_DRIFT_PERIODS, size=spec.nuisance_components)
+  labels = rng.choice(spec.num_classes, size=_CALIBRATION_SIZE, p=class_prior(spec))
+  inputs = _fresh_states(rng, spec, emotion_prototypes(spec)[labels]) + _drift(
+      directions, frequencies,
+      rng.uniform(0, 2 * np.pi, size=(_CALIBRATION_SIZE, spec.nuisance_components)),
+      rng.integers(0, spec.length_range(modality)[1], size=_CALIBRATION_SIZE))
+  w1 = rng.normal(size=(latent, hidden)) / (math.sqrt(latent) * inputs.std())
+  b1 = 0.5 * rng.normal(size=hidden)
+  w2 = rng.normal(size=(hidden, dim)) / math.sqrt(hidden)
+  outputs = np.tanh(inputs @ w1 + b1) @ w2
+  mean, std = outputs.mean(axis=0), outputs.std(axis=0)
+  return ModalityMap(w1=w1, b1=b1, w2=w2 / std, b2=-mean / std, directions=directions,
+                     frequencies=frequencies, noise_std=1.0 / math.sqrt(getattr(spec, f'{modality}_snr')))
+
+
+def _stream_key(spec: SyntheticSpec, split: str, modality: str) -> int:
+  """Key of the stateless frame-noise stream of one split and modality."""
+  rng = _rng(spec, _FRAMES, SPLITS.index(split), MODALITIES.index(modality))
+  return int(rng.integers(2 ** 62))
+
+
+def _frames_fn(utterances: Utterances, slot: int, mapping: ModalityMap, key: int):
+  """A traceable function from an index to that utterance's frames [T, dim] in one modality."""
+  const = lambda array: tf.constant(array, tf.float32)
+  hidden_in = const(utterances.observed_states[:, slot] @ mapping.w1 + mapping.b1)
+  drift_in = const(mapping.directions @ mapping.w1)
+  phases = const(utterances.phases[:, slot])
+  lengths = tf.constant(utterances.lengths[:, slot], tf.int32)
+  frequencies, w2, b2 = const(mapping.frequencies), const(mapping.w2), const(mapping.b2)
+  dim = mapping.w2.shape[1]
+  key = tf.constant(key, tf.int64)
+
+  def frames(index: tf.Tensor) -> tf.Tensor:
+    length = tf.gather(lengths, index)
+    times = tf.range(tf.cast(length, tf.float32))[:, None]
+    waves = tf.sin(times * frequencies + tf.gather(phases, index))
+    hidden = tf.tanh(tf.gather(hidden_in, index) + tf.matmul(waves, drift_in))
+    noise = tf.random.stateless_normal([length, dim], seed=tf.stack([key, index]))
+    return tf.matmul(hidden, w2) + b2 + mapping.noise_std * noise
+
+  return frames
+
+
+def make_example_fn(spec: SyntheticSpec, split: str, utterances: Utterances,
+                    maps: Mapping[str, ModalityMap]) -> ExampleFn:
+  """The split's example function: index -> {modality frames, label, speaker, index}."""
+  modality_frames = {
+      m: _frames_fn(utterances, slot, maps[m], _stream_key(spec, split, m))
+      for slot, m in enumerate(MODALITIES)}
+  labels = tf.constant(utterances.labels, tf.int32)
+  speakers = tf.constant(utterances.speakers, tf.int32)
+
+  def example_fn(index: tf.Tensor) -> dict[str, tf.Tensor]:
+    index = tf.cast(index, tf.int64)
+    example = {m: build(index) for m, build in modality_frames.items()}
+    example.update(label=tf.gather(labels, index), speaker=tf.gather(speakers, index), index=index)
+    return example
+
+  return example_fn
+
+
+def make_synthetic_corpus(spec: SyntheticSpec | None = None) -> Corpus:
+  """Builds the synthetic corpus of ``spec`` (default: ``SyntheticSpec()``).
+
+  ``info`` holds the class prior, the Bayes ceilings with the speaker unknown
+  ('bayes_accuracy') and known ('bayes_accuracy_known_speaker'), and the accuracy of the
+  optimal classifier on each split's own utterances ('oracle_accuracy').
+  """
+  spec = SyntheticSpec() if spec is None else spec
+  maps = {m: modality_map(spec, m) for m in MODALITIES}
+  splits, oracle = {}, {}
+  for split in SPLITS:
+    utterances = sample_utterances(spec, split)
+    splits[split] = Split(labels=utterances.labels,
+                          example_fn=make_example_fn(spec, split, utterances, maps))
+    predictions = bayes_predict(spec, utterances.states, utterances.conflict_label)
+    oracle[split] = float(np.mean(predictions == utterances.labels))
+  info = {
+      'class_prior': tuple(float(p) for p in class_prior(spec)),
+      'bayes_accuracy': bayes_accuracy(spec),
+      'bayes_accuracy_known_speaker': bayes_accuracy(spec, known_speaker=True),
+      'oracle_accuracy': oracle,
+  }
+  return Corpus(name='synthetic', emotions=spec.emotions, modality_dims=spec.modality_dims(),
+                multi_label=False, splits=splits, info=info)

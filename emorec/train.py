@@ -1,0 +1,306 @@
+"""Training: the train state, the jitted train step over the data mesh, and the training loop.
+
+The step is one pure function `(state, batch, rng) -> (state, metrics)`, compiled with `jax.jit`
+over a 1-D ('data',) mesh of every device of every process: parameters are replicated and the
+batch is split along 'data', so terms computed over the batch (MMD, in-batch negatives) see the
+global batch whatever the number of devices. This is the data-parallel ("pmapped") model on
+JAX's current API.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import math
+import os
+import signal
+from typing import Any, Iterator, Mapping
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+import tensorflow as tf
+from clu import parameter_overview, periodic_actions
+from flax.training import train_state
+from jax.experimental import multihost_utils
+from jax.sharding import Mesh
+
+from emorec import checkpoints, evaluate, objectives, sharding, writers
+from emorec.data import loader, pipeline
+from emorec.data.corpus import Corpus
+from emorec.models import build_model
+from emorec.objectives.base import Outputs
+
+TrainState = train_state.TrainState
+Metrics = dict[str, jax.Array]
+_EVAL_KEYS = ('label',)
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainResult:
+  """What a run leaves: the final state, the selected state's metrics, and whether it finished."""
+
+  state: TrainState
+  metrics: dict[str, float]
+  completed: bool
+
+
+def num_train_steps(train_config: ml_collections.ConfigDict, num_labelled: int) -> int:
+  """`train.num_steps`, or `train.num_epochs` passes over the labelled examples when it is set."""
+  if train_config.get('num_epochs'):
+    return math.ceil(train_config.num_epochs * num_labelled / train_config.batch_size)
+  return int(train_config.num_steps)
+
+
+def make_optimizer(train_config: ml_collections.ConfigDict,
+                   num_steps: int) -> optax.GradientTransformation:
+  """AdamW with linear warm-up and cosine decay, after optional global-norm clipping."""
+  schedule = optax.warmup_cosine_decay_schedule(
+      init_value=0.0,
+      peak_value=train_config.learning_rate,
+      warmup_steps=min(train_config.warmup_steps, max(num_steps - 1, 0)),
+      decay_steps=max(num_steps, 1),
+      end_value=train_config.learning_rate * train_config.final_lr_fraction)
+  steps = []
+  if train_config.grad_clip_norm:
+    steps.append(optax.clip_by_global_norm(train_config.grad_clip_norm))
+  steps.append(optax.adamw(schedule, weight_decay=train_config.weight_decay))
+  return optax.chain(*steps)
+
+
+def dummy_batch(corpus: Corpus, modalities: tuple[str, ...], max_len: int,
+                batch_size: int = 1) -> dict[str, np.ndarray]:
+  """A zero batch with the shapes the model sees, for initialisation."""
+  batch = {}
+  for modality in modalities:
+    batch[modality] = np.zeros((batch_size, max_len, corpus.modality_dims[modality]), np.float32)
+    batch[f'{modality}_mask'] = np.ones((batch_size, max_len), np.float32)
+  return batch
+
+
+def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
+                       batch: Mapping[str, np.ndarray], rng: jax.Array,
+                       mesh: Mesh) -> TrainState:
+  """Initialises parameters and optimizer state directly replicated over the mesh."""
+
+  def init(key: jax.Array) -> TrainState:
+    params = model.init({'params': key}, batch, train=False)['params']
+    return TrainState.create(apply_fn=model.apply, params=params, tx=tx)
+
+  return jax.jit(init, out_shardings=sharding.replicated(mesh))(rng)
+
+
+def train_step(state: TrainState, batch: Mapping[str, Mapping[str, jax.Array]], rng: jax.Array,
+               *, terms: Mapping[str, tuple[objectives.Term, float]]) -> tuple[TrainState, Metrics]:
+  """One optimisation step on the weighted sum of the objective terms."""
+  step_rng = jax.random.fold_in(rng, state.step)
+  labelled_rng, unlabelled_rng = jax.random.split(step_rng)
+
+  def forward(params: Any, inputs: Mapping[str, jax.Array], key: jax.Array) -> Outputs:
+    logits, aux = state.apply_fn({'params': params}, inputs, train=True, rngs={'dropout': key})
+    return Outputs(inputs, logits, aux)
+
+  def loss_fn(params: Any) -> tuple[jax.Array, tuple[Metrics, jax.Array]]:
+    labelled = forward(params, batch['labelled'], labelled_rng)
+    unlabelled = None
+    if objectives.uses_unlabelled(terms):
+      unlabelled = forward(params, batch['unlabelled'], unlabelled_rng)
+    total, values = objectives.combine(terms, labelled, unlabelled)
+    return total, (values, labelled.logits)
+
+  (loss, (values, logits)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
+  metrics = {
+      'loss': loss,
+      'grad_norm': optax.global_norm(grads),
+      'accuracy': jnp.mean(jnp.argmax(logits, -1) == batch['labelled']['label']),
+      **{f'loss/{name}': value for name, value in values.items()},
+  }
+  return state.apply_gradients(grads=grads), metrics
+
+
+def check_finite(step: int, metrics: Mapping[str, float]) -> None:
+  """Stops the run with a message naming the step and the first non-finite term."""
+  for name, value in metrics.items():
+    if not np.isfinite(value):
+      raise FloatingPointError(
+          f'Non-finite training metric at step {step}: {name} = {value}. Lower '
+          'train.learning_rate, set train.grad_clip_norm, or check the input features.')
+
+
+class _StopSignal:
+  """Records SIGTERM so the loop can checkpoint and leave at the next step boundary."""
+
+  def __init__(self):
+    self.requested = False
+    self._previous = signal.signal(signal.SIGTERM, self._handle)
+
+  def _handle(self, signum, frame):
+    del signum, frame
+    self.requested = True
+
+  def restore(self) -> None:
+    signal.signal(signal.SIGTERM, self._previous)
+
+  def agreed(self, step: int, every: int) -> bool:
+    """Whether every process has been asked to stop (checked every `every` steps with peers)."""
+    if jax.process_count() == 1:
+      return self.requested
+    if step % every:
+      return False
+    flags = multihost_utils.process_allgather(np.array(self.requested))
+    return bool(np.any(flags))
+
+
+def _stream_config(config: ml_collections.ConfigDict) -> dict[str, Any]:
+  return {'modalities': tuple(config.model.modalities), 'max_len': config.data.max_len}
+
+
+def train_batches(config: ml_collections.ConfigDict, corpus: Corpus, labelled: np.ndarray,
+                  mesh: Mesh, start_step: int) -> Iterator[dict[str, Any]]:
+  """The zipped labelled and unlabelled numpy streams for this process, from `start_step` on."""
+  common = _stream_config(config)
+  train = corpus.splits['train']
+  process = {'process_index': jax.process_index(), 'process_count': jax.process_count()}
+  sharding.check_batch_size('train.batch_size', config.train.batch_size, mesh)
+  sharding.check_batch_size(
+      'train.unlabelled_batch_size', config.train.unlabelled_batch_size, mesh)
+  labelled_stream = pipeline.train_stream(
+      train, labelled, keys=('label',), global_batch_size=config.train.batch_size,
+      seed=config.seed, start_step=start_step, **common, **process)
+  unlabelled_stream = pipeline.train_stream(
+      train, np.arange(train.num_examples), keys=(),
+      global_batch_size=config.train.unlabelled_batch_size, seed=config.seed + 1,
+      start_step=start_step, **common, **process)
+  return pipeline.semi_supervised_stream(labelled_stream, unlabelled_stream)
+
+
+def eval_batches(config: ml_collections.ConfigDict, corpus: Corpus, split: str,
+                 mesh: Mesh) -> Iterator[dict[str, np.ndarray]]:
+  sharding.check_batch_size('eval.batch_size', config.eval.batch_size, mesh)
+  return pipeline.eval_stream(
+      corpus.splits[split], keys=_EVAL_KEYS, global_batch_size=config.eval.batch_size,
+      process_index=jax.process_index(), process_count=jax.process_count(),
+      **_stream_config(config)).as_numpy_iterator()
+
+
+def _next_batch(iterator: Iterator[Any]) -> Any:
+  """The next batch, with tf.data's input errors turned into a plain ValueError."""
+  try:
+    return next(iterator)
+  except tf.errors.InvalidArgumentError as error:
+    raise ValueError(f'Bad input data: {error.message}') from None
+
+
+def _mean_metrics(history: list[Metrics]) -> dict[str, float]:
+  stacked = jax.device_get(history)
+  return {k: float(np.mean([m[k] for m in stacked])) for k in stacked[0]}
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
+                       quiet: bool = False) -> TrainResult:
+  """Trains (resuming from `workdir` when it holds a checkpoint), selects on validation, tests.
+
+  Returns the final state and the metrics of the selected state on the validation and test
+  splits, which are also written to `workdir/results.json`.
+  """
+  corpus = loader.load_corpus(config.data)
+  mesh = sharding.make_data_mesh(config.get('num_devices'))
+  modalities = tuple(config.model.modalities)
+  labelled = pipeline.labelled_subset(
+      corpus.splits['train'].labels, config.data.label_fraction, config.seed,
+      stratified=config.data.stratified)
+  num_steps = num_train_steps(config.train, len(labelled))
+  model = build_model(config.model, corpus.modality_dims, corpus.num_classes)
+  terms = objectives.active_terms(config.objective)
+  tx = make_optimizer(config.train, num_steps)
+  init_rng, dropout_rng = jax.random.split(jax.random.key(config.seed))
+  state = create_train_state(
+      model, tx, dummy_batch(corpus, modalities, config.data.max_len), init_rng, mesh)
+
+  latest = checkpoints.latest_manager(workdir, max_to_keep=config.train.max_checkpoints)
+  best = checkpoints.best_manager(workdir, metric=config.eval.selection_metric)
+  if latest.latest_step() is not None:
+    state = checkpoints.restore(latest, latest.latest_step(), state)
+  start_step = int(state.step)
+
+  writer = writers.make_writer(workdir, quiet=quiet)
+  if start_step == 0 and jax.process_index() == 0:
+    if not quiet:
+      print(parameter_overview.get_parameter_overview(state.params), flush=True)
+    writer.write_hparams(config.to_dict())
+  report_progress = periodic_actions.ReportProgress(
+      num_train_steps=num_steps, writer=writer, every_steps=config.train.log_every)
+
+  replicated = sharding.replicated(mesh)
+  step_fn = jax.jit(
+      functools.partial(train_step, terms=terms), donate_argnums=0,
+      out_shardings=(replicated, replicated))
+  eval_step = evaluate.make_eval_step(model, mesh)
+  uses_unlabelled = objectives.uses_unlabelled(terms)
+  evaluate_split = lambda params, split: evaluate.evaluate(
+      eval_step, params, eval_batches(config, corpus, split, mesh), mesh, corpus.emotions)
+
+  batches = train_batches(config, corpus, labelled, mesh, start_step)
+  stop = _StopSignal()
+  history: list[Metrics] = []
+  completed = True
+  try:
+    for step in range(start_step + 1, num_steps + 1):
+      if stop.agreed(step, config.train.log_every):
+        checkpoints.save(latest, int(state.step), state)
+        completed = False
+        break
+      batch = _next_batch(batches)
+      if not uses_unlabelled:
+        batch = {'labelled': batch['labelled']}
+      state, metrics = step_fn(state, sharding.to_global(batch, mesh), dropout_rng)
+      history.append(metrics)
+      report_progress(step)
+      if step % config.train.log_every == 0 or step == num_steps:
+        summary = _mean_metrics(history)
+        check_finite(step, summary)
+        writer.write_scalars(step, {f'train/{k}': v for k, v in summary.items()})
+        history = []
+      if step % config.train.eval_every == 0 or step == num_steps:
+        with report_progress.timed('eval'):
+          val = evaluate_split(state.params, 'validation')
+        writer.write_scalars(step, {f'validation/{k}': v for k, v in val.items()})
+        checkpoints.save(best, step, state, metrics={
+            config.eval.selection_metric: val[config.eval.selection_metric]})
+        if _should_stop_early(config, best, step):
+          checkpoints.save(latest, step, state)
+          break
+      if step % config.train.checkpoint_every == 0 or step == num_steps:
+        checkpoints.save(latest, step, state)
+  finally:
+    stop.restore()
+    latest.wait_until_finished()
+    best.wait_until_finished()
+
+  if not completed:
+    writer.flush()
+    return TrainResult(state, {}, completed=False)
+  selected = checkpoints.restore(best, best.best_step(), state) if best.best_step() else state
+  results = {'selected_step': float(selected.step)}
+  for split in ('validation', 'test'):
+    results.update({f'{split}/{k}': v for k, v in evaluate_split(selected.params, split).items()})
+  if 'bayes_accuracy' in corpus.info:
+    results['bayes_accuracy'] = float(corpus.info['bayes_accuracy'])
+  writer.write_scalars(int(state.step), {k: v for k, v in results.items() if '/' in k})
+  writer.flush()
+  if jax.process_index() == 0:
+    with open(os.path.join(workdir, 'results.json'), 'w') as f:
+      json.dump(results, f, indent=1, sort_keys=True)
+  return TrainResult(state, results, completed=True)
+
+
+def _should_stop_early(config: ml_collections.ConfigDict, best: Any, step: int) -> bool:
+  """Whether validation has not improved for `train.early_stopping_evals` evaluations."""
+  patience = config.train.early_stopping_evals
+  best_step = best.best_step()
+  return bool(patience) and best_step is not None and (
+      step - best_step >= patience * config.train.eval_every)
