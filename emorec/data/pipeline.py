@@ -74,7 +74,7 @@ def _padded_example_fn(split: Split, modalities: Sequence[str], max_len: int, ke
 def _checked_finite(frames: tf.Tensor, modality: str, index: tf.Tensor) -> tf.Tensor:
   """Fails the stream with a message naming the modality and example when features are NaN/inf."""
   finite = tf.reduce_all(tf.math.is_finite(frames))
-  message = f'NaN or inf in the {modality!r} features of the example at index'
+  message = f'NaN or inf in the {modality} features of the example at index'
   with tf.control_dependencies([tf.debugging.Assert(finite, [message, index])]):
     return tf.identity(frames)
 
