@@ -160,3 +160,9 @@ def test_emotion_table_is_semantic():
   assert cosine('happy', 'joy') > cosine('happy', 'sad')
   assert cosine('sad', 'sadness') > cosine('sad', 'fear')
   assert cosine('anger', 'angry') > 0.8
+
+
+def test_emotion_table_returns_a_copy():
+  table = word_vectors.load_emotion_table(['anger'])
+  table[:] = 0.0
+  assert np.any(word_vectors.load_emotion_table(['anger']) != 0.0)

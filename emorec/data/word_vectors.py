@@ -179,8 +179,9 @@ def read_word_vectors(
 ) -> tuple[np.ndarray, tuple[str, ...]]:
   """Looks ``words`` up in a GloVe or word2vec text file (``.gz`` read transparently).
 
-  The file is streamed and reading stops once every word has been found exactly, so only the
-  lines read are validated. A word matches exactly first; failing that, the first line whose
+  The file is streamed and reading stops once every word has been found exactly (a missing
+  word, or one found only ignoring case, means reading to the end); only lines read are
+  validated. A word matches exactly first; failing that, the first line whose
   word is equal ignoring case ('Anger' finds 'anger'). Duplicate lines: the first wins.
 
   Args:
@@ -217,7 +218,7 @@ def read_word_vectors(
   missing = tuple(w for w in dict.fromkeys(words) if found[w] is None)
   if missing and on_missing == 'raise':
     listed = ', '.join(repr(w) for w in missing)
-    raise ValueError(f'{os.fspath(path)}: {len(missing)} words not found: {listed}.')
+    raise ValueError(f'{os.fspath(path)}: not found: {listed} ({len(missing)} of {len(found)}).')
   rows = [found[w] for w in words if found[w] is not None]
   vectors = np.stack(rows) if rows else np.zeros((0, dim), np.float32)
   return vectors, missing
