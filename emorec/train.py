@@ -200,6 +200,71 @@ def _mean_metrics(history: list[Metrics]) -> dict[str, float]:
   return {k: float(np.mean([m[k] for m in stacked])) for k in stacked[0]}
 
 
+@dataclasses.dataclass(frozen=True)
+class Experiment:
+  """Everything a config determines before training: data, mesh, model, objective, schedule."""
+
+  config: ml_collections.ConfigDict
+  corpus: Corpus
+  mesh: Mesh
+  model: nn.Module
+  terms: Mapping[str, tuple[objectives.Term, float]]
+  labelled: np.ndarray
+  num_steps: int
+
+  @property
+  def uses_unlabelled(self) -> bool:
+    return objectives.uses_unlabelled(self.terms)
+
+  def rngs(self) -> tuple[jax.Array, jax.Array]:
+    """The initialisation key and the root dropout key, both from `config.seed`."""
+    init_rng, dropout_rng = jax.random.split(jax.random.key(self.config.seed))
+    return init_rng, dropout_rng
+
+  def initial_state(self) -> TrainState:
+    batch = dummy_batch(self.corpus, tuple(self.config.model.modalities), self.config.data.max_len)
+    tx = make_optimizer(self.config.train, self.num_steps)
+    return create_train_state(self.model, tx, batch, self.rngs()[0], self.mesh)
+
+  def train_step(self) -> Any:
+    """The jitted step, state donated, outputs replicated."""
+    replicated = sharding.replicated(self.mesh)
+    return jax.jit(functools.partial(train_step, terms=self.terms), donate_argnums=0,
+                   out_shardings=(replicated, replicated))
+
+  def train_batches(self, start_step: int) -> Iterator[dict[str, Any]]:
+    """Global-array-ready numpy batches from `start_step` on; unlabelled only when used."""
+    for batch in train_batches(self.config, self.corpus, self.labelled, self.mesh, start_step):
+      yield batch if self.uses_unlabelled else {'labelled': batch['labelled']}
+
+  def evaluator(self) -> Any:
+    """`evaluate(params, split) -> metrics` over a whole split."""
+    eval_step = evaluate.make_eval_step(self.model, self.mesh)
+
+    def run(params: Any, split: str) -> dict[str, float]:
+      batches = eval_batches(self.config, self.corpus, split, self.mesh)
+      return evaluate.evaluate(eval_step, params, batches, self.mesh, self.corpus.emotions)
+
+    return run
+
+
+def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
+  """Loads the corpus and builds the mesh, model and objective a config names."""
+  corpus = loader.load_corpus(config.data)
+  mesh = sharding.make_data_mesh(config.get('num_devices'))
+  labelled = pipeline.labelled_subset(
+      corpus.splits['train'].labels, config.data.label_fraction, config.seed,
+      stratified=config.data.stratified)
+  return Experiment(
+      config=config,
+      corpus=corpus,
+      mesh=mesh,
+      model=build_model(config.model, corpus.modality_dims, corpus.num_classes),
+      terms=objectives.active_terms(config.objective),
+      labelled=labelled,
+      num_steps=num_train_steps(config.train, len(labelled)))
+
+
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
                        quiet: bool = False) -> TrainResult:
   """Trains (resuming from `workdir` when it holds a checkpoint), selects on validation, tests.
@@ -207,20 +272,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   Returns the final state and the metrics of the selected state on the validation and test
   splits, which are also written to `workdir/results.json`.
   """
-  corpus = loader.load_corpus(config.data)
-  mesh = sharding.make_data_mesh(config.get('num_devices'))
-  modalities = tuple(config.model.modalities)
-  labelled = pipeline.labelled_subset(
-      corpus.splits['train'].labels, config.data.label_fraction, config.seed,
-      stratified=config.data.stratified)
-  num_steps = num_train_steps(config.train, len(labelled))
-  model = build_model(config.model, corpus.modality_dims, corpus.num_classes)
-  terms = objectives.active_terms(config.objective)
-  tx = make_optimizer(config.train, num_steps)
-  init_rng, dropout_rng = jax.random.split(jax.random.key(config.seed))
-  state = create_train_state(
-      model, tx, dummy_batch(corpus, modalities, config.data.max_len), init_rng, mesh)
-
+  experiment = build_experiment(config)
+  num_steps = experiment.num_steps
+  state = experiment.initial_state()
   latest = checkpoints.latest_manager(workdir, max_to_keep=config.train.max_checkpoints)
   best = checkpoints.best_manager(workdir, metric=config.eval.selection_metric)
   if latest.latest_step() is not None:
@@ -234,17 +288,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
     writer.write_hparams(config.to_dict())
   report_progress = periodic_actions.ReportProgress(
       num_train_steps=num_steps, writer=writer, every_steps=config.train.log_every)
-
-  replicated = sharding.replicated(mesh)
-  step_fn = jax.jit(
-      functools.partial(train_step, terms=terms), donate_argnums=0,
-      out_shardings=(replicated, replicated))
-  eval_step = evaluate.make_eval_step(model, mesh)
-  uses_unlabelled = objectives.uses_unlabelled(terms)
-  evaluate_split = lambda params, split: evaluate.evaluate(
-      eval_step, params, eval_batches(config, corpus, split, mesh), mesh, corpus.emotions)
-
-  batches = train_batches(config, corpus, labelled, mesh, start_step)
+  step_fn = experiment.train_step()
+  evaluate_split = experiment.evaluator()
+  _, dropout_rng = experiment.rngs()
+  batches = experiment.train_batches(start_step)
   stop = _StopSignal()
   history: list[Metrics] = []
   completed = True
@@ -254,10 +301,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
         checkpoints.save(latest, int(state.step), state)
         completed = False
         break
-      batch = _next_batch(batches)
-      if not uses_unlabelled:
-        batch = {'labelled': batch['labelled']}
-      state, metrics = step_fn(state, sharding.to_global(batch, mesh), dropout_rng)
+      batch = sharding.to_global(_next_batch(batches), experiment.mesh)
+      state, metrics = step_fn(state, batch, dropout_rng)
       history.append(metrics)
       report_progress(step)
       if step % config.train.log_every == 0 or step == num_steps:
@@ -288,8 +333,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   results = {'selected_step': float(selected.step)}
   for split in ('validation', 'test'):
     results.update({f'{split}/{k}': v for k, v in evaluate_split(selected.params, split).items()})
-  if 'bayes_accuracy' in corpus.info:
-    results['bayes_accuracy'] = float(corpus.info['bayes_accuracy'])
+  if 'bayes_accuracy' in experiment.corpus.info:
+    results['bayes_accuracy'] = float(experiment.corpus.info['bayes_accuracy'])
   writer.write_scalars(int(state.step), {k: v for k, v in results.items() if '/' in k})
   writer.flush()
   if jax.process_index() == 0:

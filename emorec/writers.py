@@ -16,15 +16,11 @@ def _scalar_text(value: Any) -> str:
   return f'{value:.4g}'
 
 
-class StdoutWriter(metric_writers.MetricWriter):
-  """Prints scalars as one line per step: `step 200 | loss 0.53 | accuracy 0.81`."""
+class _ScalarWriter(metric_writers.MetricWriter):
+  """Base of writers that record scalars only; every other kind of summary is ignored."""
 
-  def __init__(self, prefix: str = ''):
-    self._prefix = prefix
-
-  def write_scalars(self, step: int, scalars: Mapping[str, Any]):
-    fields = ' | '.join(f'{k} {_scalar_text(v)}' for k, v in sorted(scalars.items()))
-    print(f'{self._prefix}step {step} | {fields}', flush=True)
+  def write_summaries(self, step, values, metadata=None):
+    pass
 
   def write_images(self, step, images):
     pass
@@ -41,6 +37,9 @@ class StdoutWriter(metric_writers.MetricWriter):
   def write_histograms(self, step, arrays, num_buckets=None):
     pass
 
+  def write_pointcloud(self, step, point_clouds, *, point_colors=None, configs=None):
+    pass
+
   def write_hparams(self, hparams):
     pass
 
@@ -51,11 +50,27 @@ class StdoutWriter(metric_writers.MetricWriter):
     pass
 
 
-class JsonlWriter(StdoutWriter):
+_DETAIL_PARTS = ('precision/', 'recall/', 'f1/', 'num_examples')
+
+
+def _is_headline(name: str) -> bool:
+  """Whether a scalar belongs on the console (per-class details stay in the event files)."""
+  return not any(part in name and not name.endswith('_f1') for part in _DETAIL_PARTS)
+
+
+class StdoutWriter(_ScalarWriter):
+  """Prints headline scalars as one line per step: `step 200 | loss 0.53 | accuracy 0.81`."""
+
+  def write_scalars(self, step: int, scalars: Mapping[str, Any]):
+    shown = {k: v for k, v in scalars.items() if _is_headline(k)}
+    fields = ' | '.join(f'{k} {_scalar_text(v)}' for k, v in sorted(shown.items()))
+    print(f'step {step} | {fields}', flush=True)
+
+
+class JsonlWriter(_ScalarWriter):
   """Appends `{"step": s, name: value, …}` lines to a file: learning curves for notebooks."""
 
   def __init__(self, path: str):
-    super().__init__()
     self._path = path
 
   def write_scalars(self, step: int, scalars: Mapping[str, Any]):

@@ -1,0 +1,98 @@
+"""Speed figures of a config: compile time, train/eval/input throughput, memory, FLOP/s.
+
+Timings are medians over repeats after a warm-up; the matmul peak they are compared with is
+measured in the same process, so the utilisation figure is a ratio taken side by side.
+"""
+
+from __future__ import annotations
+
+import itertools
+import resource
+import statistics
+import time
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from emorec import evaluate, sharding, train
+
+
+def median_seconds(fn: Callable[[], Any], repeats: int) -> float:
+  """Median wall time of `fn()` (which must block until its work is done)."""
+  times = []
+  for _ in range(repeats):
+    start = time.perf_counter()
+    fn()
+    times.append(time.perf_counter() - start)
+  return statistics.median(times)
+
+
+def matmul_peak_flops(size: int = 2048, repeats: int = 5) -> float:
+  """Achieved FLOP/s of a float32 [size, size] matmul on the default device (dense peak)."""
+  a = jnp.ones((size, size), jnp.float32)
+  matmul = jax.jit(lambda x: x @ x)
+  matmul(a).block_until_ready()
+  return 2 * size**3 / median_seconds(lambda: matmul(a).block_until_ready(), repeats)
+
+
+def _flops(compiled: Any) -> float:
+  analysis = compiled.cost_analysis()
+  if isinstance(analysis, (list, tuple)):
+    analysis = analysis[0]
+  return float(analysis.get('flops', float('nan')))
+
+
+def run(config: ml_collections.ConfigDict, *, steps: int = 20, repeats: int = 5,
+        input_batches: int = 50) -> dict[str, float]:
+  """Measures one config; returns the figures keyed by name."""
+  experiment = train.build_experiment(config)
+  state = experiment.initial_state()
+  _, dropout_rng = experiment.rngs()
+  batch = sharding.to_global(next(experiment.train_batches(0)), experiment.mesh)
+  train_samples = config.train.batch_size + (
+      config.train.unlabelled_batch_size if experiment.uses_unlabelled else 0)
+
+  start = time.perf_counter()
+  compiled = experiment.train_step().lower(state, batch, dropout_rng).compile()
+  compile_seconds = time.perf_counter() - start
+  flops_per_step = _flops(compiled)
+
+  def train_steps():
+    nonlocal state
+    for _ in range(steps):
+      state, metrics = compiled(state, batch, dropout_rng)
+    jax.block_until_ready(metrics)
+
+  train_steps()
+  step_seconds = median_seconds(train_steps, repeats) / steps
+
+  eval_step = evaluate.make_eval_step(experiment.model, experiment.mesh)
+  eval_batch = sharding.to_global(
+      next(train.eval_batches(config, experiment.corpus, 'validation', experiment.mesh)),
+      experiment.mesh)
+  jax.block_until_ready(eval_step(state.params, eval_batch))
+  eval_seconds = median_seconds(
+      lambda: jax.block_until_ready(
+          [eval_step(state.params, eval_batch) for _ in range(steps)]), repeats) / steps
+
+  def input_only():
+    for _ in itertools.islice(experiment.train_batches(0), input_batches):
+      pass
+
+  input_seconds = median_seconds(input_only, max(1, repeats // 2)) / input_batches
+  peak = matmul_peak_flops()
+  return {
+      'devices': float(experiment.mesh.devices.size),
+      'compile_seconds': compile_seconds,
+      'train_samples_per_second': train_samples / step_seconds,
+      'train_steps_per_second': 1.0 / step_seconds,
+      'eval_samples_per_second': config.eval.batch_size / eval_seconds,
+      'input_samples_per_second': train_samples / input_seconds,
+      'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+      'flops_per_train_step': flops_per_step,
+      'achieved_flops_per_second': flops_per_step / step_seconds,
+      'matmul_peak_flops_per_second': peak,
+      'share_of_matmul_peak': flops_per_step / step_seconds / peak,
+  }

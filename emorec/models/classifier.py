@@ -1,0 +1,92 @@
+"""The multimodal classifier: modality encoders, fusion, a fused head and per-modality heads."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import flax.core
+import flax.linen as nn
+import jax.numpy as jnp
+
+from emorec.models.encoders import make_encoder
+from emorec.models.fusion import make_fusion
+
+Arrays = dict[str, jnp.ndarray]
+
+
+class MultimodalClassifier(nn.Module):
+  """Encodes each modality, fuses the codes, and classifies the fused and each single code.
+
+  The stages are methods: ``encode`` (batch -> codes, present), ``fuse`` and ``classify``.
+  A model built on this one (decoders or projections on the codes, another head) extends
+  ``setup`` and reuses the stages, also alone through ``apply(..., method=...)``. Parameters
+  are named ``encoder_<modality>``, ``fusion``, ``head_fused`` and ``head_<modality>``.
+
+  Attributes:
+    modalities: modalities read from the batch, each as ``batch[m]`` [B, T_m, D_m] and
+      ``batch[f'{m}_mask']`` [B, T_m] (1 = real frame); an all-zero mask marks it absent.
+    num_classes: number of emotion classes K.
+    encoder: modality encoder, a key of ``encoders.ENCODERS``.
+    hidden: code width of each modality.
+    modality_hidden: code widths overriding ``hidden`` for the modalities they name.
+    num_layers: layers of each encoder.
+    encoder_options: the encoder's other fields (e.g. ``merge``, ``pooling``, ``num_heads``).
+    fusion: fusion of the codes, a key of ``fusion.FUSIONS``.
+    fusion_hidden: width of the fused representation.
+    dropout: rate inside the encoders and on the fused representation.
+  """
+
+  modalities: tuple[str, ...]
+  num_classes: int
+  encoder: str = 'lstm'
+  hidden: int = 128
+  modality_hidden: Mapping[str, int] = flax.core.FrozenDict()
+  num_layers: int = 1
+  encoder_options: Mapping[str, Any] = flax.core.FrozenDict()
+  fusion: str = 'concat'
+  fusion_hidden: int = 128
+  dropout: float = 0.0
+
+  def setup(self):
+    self.encoders = {
+        m: make_encoder(self.encoder, hidden=self.modality_hidden.get(m, self.hidden),
+                        num_layers=self.num_layers, dropout=self.dropout,
+                        name=f'encoder_{m}', **self.encoder_options)
+        for m in self.modalities
+    }
+    self.fuser = make_fusion(self.fusion, hidden=self.fusion_hidden, dropout=self.dropout,
+                             name='fusion')
+    self.heads = {target: nn.Dense(self.num_classes, name=f'head_{target}')
+                  for target in ('fused', *self.modalities)}
+
+  def encode(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> tuple[Arrays, Arrays]:
+    """Codes {m: [B, H_m]} and presence {m: [B] bool} of every modality."""
+    codes, present = {}, {}
+    for m, encoder in self.encoders.items():
+      if m not in batch or f'{m}_mask' not in batch:
+        raise ValueError(f"the batch lacks '{m}' or '{m}_mask'; it has: {', '.join(batch)}")
+      mask = batch[f'{m}_mask']
+      codes[m] = encoder(batch[m], mask, train=train)
+      present[m] = jnp.any(mask > 0, axis=-1)
+    return codes, present
+
+  def fuse(self, codes: Mapping[str, jnp.ndarray], present: Mapping[str, jnp.ndarray], *,
+           train: bool) -> jnp.ndarray:
+    """The fused representation [B, fusion_hidden]."""
+    return self.fuser(codes, present, train=train)
+
+  def classify(self, codes: Mapping[str, jnp.ndarray],
+               fused: jnp.ndarray) -> tuple[jnp.ndarray, Arrays]:
+    """Logits [B, K] of the fused representation and {m: [B, K]} of each code."""
+    modality_logits = {m: self.heads[m](code) for m, code in codes.items()}
+    return self.heads['fused'](fused), modality_logits
+
+  def __call__(self, batch: Mapping[str, jnp.ndarray], *,
+               train: bool) -> tuple[jnp.ndarray, dict[str, Any]]:
+    """``(logits [B, K], aux)``, aux holding codes, present, fused and modality_logits."""
+    codes, present = self.encode(batch, train=train)
+    fused = self.fuse(codes, present, train=train)
+    logits, modality_logits = self.classify(codes, fused)
+    aux = {'codes': codes, 'present': present, 'fused': fused,
+           'modality_logits': modality_logits}
+    return logits, aux
