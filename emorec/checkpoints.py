@@ -1,4 +1,8 @@
-"""Orbax checkpoint managers: the latest state for resuming, the best state for selection."""
+"""Orbax checkpoint managers: the latest state for resuming, the best state for selection.
+
+Saves are synchronous: the states are small, and two managers saving the same step
+asynchronously would race on the processes' commit barriers.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import orbax.checkpoint as ocp
 
 def latest_manager(workdir: str, *, max_to_keep: int) -> ocp.CheckpointManager:
   """Keeps the `max_to_keep` most recent states under `workdir/checkpoints`."""
-  options = ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, create=True)
+  options = ocp.CheckpointManagerOptions(
+      max_to_keep=max_to_keep, create=True, enable_async_checkpointing=False)
   return ocp.CheckpointManager(os.path.join(os.path.abspath(workdir), 'checkpoints'),
                                options=options)
 
@@ -19,7 +24,8 @@ def latest_manager(workdir: str, *, max_to_keep: int) -> ocp.CheckpointManager:
 def best_manager(workdir: str, *, metric: str) -> ocp.CheckpointManager:
   """Keeps the single state with the highest validation `metric` under `workdir/best`."""
   options = ocp.CheckpointManagerOptions(
-      max_to_keep=1, best_fn=lambda metrics: metrics[metric], best_mode='max', create=True)
+      max_to_keep=1, best_fn=lambda metrics: metrics[metric], best_mode='max', create=True,
+      enable_async_checkpointing=False)
   return ocp.CheckpointManager(os.path.join(os.path.abspath(workdir), 'best'), options=options)
 
 

@@ -115,7 +115,7 @@ def train_step(state: TrainState, batch: Mapping[str, Mapping[str, jax.Array]], 
   (loss, (values, logits)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params)
   metrics = {
       'loss': loss,
-      'grad_norm': optax.global_norm(grads),
+      'grad_norm': optax.tree.norm(grads),
       'accuracy': jnp.mean(jnp.argmax(logits, -1) == batch['labelled']['label']),
       **{f'loss/{name}': value for name, value in values.items()},
   }

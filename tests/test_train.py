@@ -13,8 +13,9 @@ import orbax.checkpoint as ocp
 import pytest
 
 from configs import synthetic as synthetic_config
-from emorec import train
-from emorec.data import loader, pipeline
+from emorec import objectives, sharding, train
+from emorec.data import loader
+from emorec.models import build_model
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -70,9 +71,7 @@ def test_same_seed_same_numbers(smoke_run, tmp_path):
 def test_loss_decreases_on_a_fixed_batch():
   config = smoke_config()
   corpus = loader.load_corpus(config.data)
-  mesh = jax.make_mesh((1,), ('data',), devices=jax.devices()[:1])
-  from emorec import objectives, sharding  # pylint: disable=g-import-not-at-top
-  from emorec.models import build_model  # pylint: disable=g-import-not-at-top
+  mesh = sharding.make_data_mesh(1)
   model = build_model(config.model, corpus.modality_dims, corpus.num_classes)
   tx = train.make_optimizer(config.train, 100)
   batch = next(train.train_batches(config, corpus, np.arange(64), mesh, 0))
@@ -101,6 +100,12 @@ def _train_command(workdir, *flags):
           f'--workdir={workdir}', *flags]
 
 
+def _finished_steps(workdir):
+  directory = os.path.join(workdir, 'checkpoints')
+  names = os.listdir(directory) if os.path.isdir(directory) else []
+  return [int(name) for name in names if name.isdigit()]
+
+
 def _env(num_devices):
   env = dict(os.environ, PYTHONPATH=REPO, JAX_PLATFORMS='cpu')
   env['XLA_FLAGS'] = f'--xla_force_host_platform_device_count={num_devices}'
@@ -112,17 +117,13 @@ def test_killed_run_resumes_to_the_same_parameters(tmp_path):
   workdir = str(tmp_path / 'killed')
   process = subprocess.Popen(_train_command(workdir, *flags), env=_env(4),
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-  checkpoint_dir = os.path.join(workdir, 'checkpoints')
   deadline = time.time() + 120
-  while time.time() < deadline:
-    steps = [int(d) for d in os.listdir(checkpoint_dir)] if os.path.isdir(checkpoint_dir) else []
-    if any(8 <= s < 30 for s in steps if isinstance(s, int)):
-      break
+  while time.time() < deadline and not any(8 <= s for s in _finished_steps(workdir)):
     time.sleep(0.05)
   process.send_signal(signal.SIGKILL)
   process.wait()
-  finished = sorted(int(d) for d in os.listdir(checkpoint_dir) if d.isdigit())
-  assert finished and finished[-1] < 30, f'the run was not interrupted: {finished}'
+  finished = _finished_steps(workdir)
+  assert finished and max(finished) < 30, f'the run was not interrupted: {finished}'
   subprocess.run(_train_command(workdir, *flags), env=_env(4), check=True,
                  capture_output=True)
   uninterrupted = str(tmp_path / 'whole')
@@ -157,16 +158,14 @@ def test_sigterm_saves_and_stops(tmp_path):
       _train_command(workdir, '--config.train.num_steps=100000',
                      '--config.train.checkpoint_every=100000', '--config.train.eval_every=100000'),
       env=_env(1), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-  time.sleep(1)
   deadline = time.time() + 120
-  while time.time() < deadline and not os.path.isdir(os.path.join(workdir, 'checkpoints')):
+  while time.time() < deadline and not os.path.exists(os.path.join(workdir, 'metrics.jsonl')):
     time.sleep(0.1)
-  time.sleep(2)
   process.send_signal(signal.SIGTERM)
   out = process.communicate(timeout=120)[0].decode()
   assert process.returncode == 0, out[-3000:]
   assert 'rerun the same command to resume' in out
-  steps = [int(d) for d in os.listdir(os.path.join(workdir, 'checkpoints')) if d.isdigit()]
+  steps = _finished_steps(workdir)
   assert steps and 0 < max(steps) < 100000
 
 

@@ -14,10 +14,10 @@ import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
-T = TypeVar('T')
+_Value = TypeVar('_Value')
 
 
-def lookup(kind: str, name: str, table: Mapping[str, T]) -> T:
+def lookup(kind: str, name: str, table: Mapping[str, _Value]) -> _Value:
   """``table[name]``, or a ValueError naming the choices."""
   if name not in table:
     raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(sorted(table))}")
@@ -75,10 +75,6 @@ def _sum_directions(states: jnp.ndarray) -> jnp.ndarray:
   return jnp.sum(states, axis=0)
 
 
-def _mean_steps(states: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
-  return masked_mean(states, mask)
-
-
 def _edge_steps(states: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
   """Forward state at the last real frame, backward state (if any) at the first."""
   lengths = jnp.sum(mask, axis=-1).astype(jnp.int32)
@@ -95,7 +91,7 @@ _CELLS: dict[str, Callable[..., nn.RNNCellBase]] = {
 # Each maps the stacked directions [directions, ..., width] to [..., hidden].
 _MERGES = {'concat': _concat_directions, 'sum': _sum_directions}
 # Each maps the stacked directions [directions, B, T, width] to [directions, B, width].
-_POOLINGS = {'mean': _mean_steps, 'last': _edge_steps}
+_POOLINGS = {'mean': masked_mean, 'last': _edge_steps}
 
 
 def _stack_directions(forward: jnp.ndarray, backward: jnp.ndarray) -> jnp.ndarray:
@@ -139,12 +135,15 @@ class RecurrentEncoder(nn.Module):
   @nn.nowrap
   def _layer(self, index: int) -> nn.Module:
     cell = lookup('cell', self.cell, _CELLS)
-    # Unbound (parent=None) so that the layer adopts them: <layer>/forward_rnn/cell/...
-    make_rnn = lambda **kwargs: nn.RNN(cell(self._units(), parent=None), **kwargs)
+
+    def rnn(**kwargs) -> nn.RNN:
+      # An unbound cell (parent=None) is adopted by its RNN: layer_<i>[/<direction>]/cell.
+      return nn.RNN(cell(self._units(), parent=None), **kwargs)
+
     if self.bidirectional:
-      return nn.Bidirectional(make_rnn(parent=None), make_rnn(parent=None),
-                              merge_fn=_stack_directions, name=f'layer_{index}')
-    return make_rnn(name=f'layer_{index}')
+      return nn.Bidirectional(rnn(parent=None), rnn(parent=None), merge_fn=_stack_directions,
+                              name=f'layer_{index}')
+    return rnn(name=f'layer_{index}')
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, mask: jnp.ndarray, *, train: bool) -> jnp.ndarray:
@@ -221,6 +220,7 @@ class TransformerEncoder(nn.Module):
         'sinusoidal': self._sinusoidal_positions, 'learned': self._learned_positions})
     x = x + positions(x.shape[-2])
     x = nn.Dropout(self.dropout, deterministic=not train)(x)
+    # Padded frames are never attended to; their own outputs are left out of the pooling.
     attention_mask = (mask > 0)[:, None, None, :]
     for i in range(self.num_layers):
       x = TransformerBlock(self.num_heads, self.mlp_ratio, self.dropout, name=f'block_{i}')(
@@ -239,5 +239,7 @@ ENCODERS: dict[str, Callable[..., nn.Module]] = {
 def make_encoder(name: str, /, *, hidden: int, num_layers: int, dropout: float,
                  **options) -> nn.Module:
   """The encoder called ``name`` (a key of ENCODERS); ``options`` are its other fields."""
+  if num_layers < 1:
+    raise ValueError(f'num_layers={num_layers}; an encoder needs at least one layer')
   return lookup('encoder', name, ENCODERS)(
       hidden=hidden, num_layers=num_layers, dropout=dropout, **options)
