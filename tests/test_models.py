@@ -20,25 +20,25 @@ LENGTHS = {'text': (6, 3, 0), 'audio': (4, 0, 0), 'vision': (0, 2, 5)}
 MAX_LEN = 6
 NUM_CLASSES = 3
 
+# Encoders 4 wide: (name, num_layers, other fields).
 ENCODER_CASES = {
-    'meanpool': ('meanpool', {}),
-    'gru_forward_last': ('gru', {'bidirectional': False, 'pooling': 'last'}),
-    'lstm_concat_mean': ('lstm', {'merge': 'concat', 'pooling': 'mean'}),
-    'lstm_sum_last': ('lstm', {'merge': 'sum', 'pooling': 'last'}),
-    'transformer_sinusoidal': ('transformer', {'num_heads': 2}),
-    'transformer_learned': ('transformer', {
+    'meanpool_x2': ('meanpool', 2, {}),
+    'gru_forward_last': ('gru', 1, {'bidirectional': False, 'pooling': 'last'}),
+    'lstm_concat_mean_x2': ('lstm', 2, {'merge': 'concat', 'pooling': 'mean'}),
+    'lstm_sum_last': ('lstm', 1, {'merge': 'sum', 'pooling': 'last'}),
+    'transformer_sinusoidal_x2': ('transformer', 2, {'num_heads': 2}),
+    'transformer_learned': ('transformer', 1, {
         'num_heads': 2, 'positions': 'learned', 'max_length': MAX_LEN}),
 }
 
 
-def make_batch(modalities=tuple(DIMS), lengths=None, seed=0):
-  """Features with random values in every frame (padding included) and prefix masks."""
-  lengths = lengths or LENGTHS
+def make_batch(modalities: tuple[str, ...] = tuple(DIMS), seed: int = 0) -> dict[str, np.ndarray]:
+  """Random values in every frame (padding included) and masks of LENGTHS real frames."""
   rng = np.random.default_rng(seed)
   batch = {}
   for m in modalities:
-    batch[m] = rng.normal(size=(len(lengths[m]), MAX_LEN, DIMS[m])).astype(np.float32)
-    batch[f'{m}_mask'] = (np.arange(MAX_LEN) < np.array(lengths[m])[:, None]).astype(np.float32)
+    batch[m] = rng.normal(size=(len(LENGTHS[m]), MAX_LEN, DIMS[m])).astype(np.float32)
+    batch[f'{m}_mask'] = (np.arange(MAX_LEN) < np.array(LENGTHS[m])[:, None]).astype(np.float32)
   return batch
 
 
@@ -86,9 +86,9 @@ def build(**overrides) -> Built:
 
 
 @functools.cache
-def build_encoder(case: str, num_layers: int = 2) -> Built:
-  """The encoder of ENCODER_CASES[case] (4 wide), initialised on the text of ``make_batch``."""
-  name, options = ENCODER_CASES[case]
+def build_encoder(case: str) -> Built:
+  """The encoder of ENCODER_CASES[case], initialised on the text of ``make_batch``."""
+  name, num_layers, options = ENCODER_CASES[case]
   encoder = encoders.make_encoder(name, hidden=4, num_layers=num_layers, dropout=0.5,
                                   **options)
   batch = make_batch(('text',))
@@ -125,6 +125,9 @@ _CODES = ({'text': jnp.ones((3, 4)), 'audio': jnp.ones((3, 3))},
 # Inputs: text features (D = 5) for encoders; codes text (4 wide) and audio (3 wide) for
 # fusion. Dense d -> h: d*h + h. LayerNorm h: 2h. LSTM direction d -> h: 4(d*h + h*h + h)
 # (its input kernels have no bias). GRU d -> h: 3(d*h + h*h + h) + h.
+# Transformer 4 wide, 1 block: embedding; 2 LayerNorms, q/k/v/out projections, MLP
+# 4 -> 16 -> 4; final LayerNorm.
+_TRANSFORMER_H4_X1 = (5*4 + 4) + 2 * 2*4 + 4*(4*4 + 4) + (4*16 + 16) + (16*4 + 4) + 2*4
 PARAMETER_COUNTS = [
     # (name, module, inputs, expected count)
     ('meanpool h4 x2', _encoder('meanpool', hidden=4, num_layers=2), _TEXT,
@@ -136,12 +139,11 @@ PARAMETER_COUNTS = [
     # Concatenated directions are 2 units each; the second layer reads both (4 features).
     ('bilstm concat h4 x2', _encoder('lstm', hidden=4, num_layers=2, merge='concat'), _TEXT,
      2 * 4*(5*2 + 2*2 + 2) + 2 * 4*(4*2 + 2*2 + 2)),
-    # Embedding; one block: 2 LayerNorms, q/k/v/out projections, MLP 4 -> 16 -> 4; LayerNorm.
     ('transformer h4 x1', _encoder('transformer', hidden=4, num_layers=1, num_heads=2), _TEXT,
-     (5*4 + 4) + 2 * 2*4 + 4*(4*4 + 4) + (4*16 + 16) + (16*4 + 4) + 2*4),
+     _TRANSFORMER_H4_X1),
     ('transformer h4 x1 learned positions', _encoder(
         'transformer', hidden=4, num_layers=1, num_heads=2, positions='learned',
-        max_length=6), _TEXT, 276 + 6*4),
+        max_length=6), _TEXT, _TRANSFORMER_H4_X1 + 6*4),
     ('concat fusion f5', fusion.make_fusion('concat', hidden=5, dropout=0.0), _CODES,
      (4 + 3)*5 + 5),
     # Projections, then the scoring MLP 5 -> 5 -> 1 (no output bias).
@@ -172,32 +174,29 @@ def test_classifier_parameter_count():
 
 
 @pytest.mark.parametrize('case', ENCODER_CASES)
-def test_encoders_ignore_padded_frames(case):
+def test_encoders_ignore_padded_frames_and_survive_empty_sequences(case):
   built = build_encoder(case)
   x, mask = built.inputs
-  code = built.apply(built.variables, x, mask, train=False)
+
+  def total(variables, x):
+    code = built.module.apply(variables, x, mask, train=False)
+    return jnp.sum(code), code
+
+  codes_and_grads = jax.jit(jax.value_and_grad(total, has_aux=True))
+  (_, code), grads = codes_and_grads(built.variables, x)
   noisy = np.where(mask[..., None] > 0, x, 1e3 * np.random.default_rng(1).normal(size=x.shape))
   noisy[1, -1, 0] = np.nan
-  np.testing.assert_array_equal(built.apply(built.variables, noisy, mask, train=False), code)
+  (_, noisy_code), noisy_grads = codes_and_grads(built.variables, noisy)
+  np.testing.assert_array_equal(noisy_code, code)
+  # Utterance 2 has no frames: its code and every gradient stay finite.
+  assert all(np.isfinite(a).all() for a in jax.tree.leaves((code, grads, noisy_grads)))
   # Utterance 1 alone, cut to its 3 real frames, gets the same code.
   alone = built.module.apply(built.variables, x[1:2, :3], mask[1:2, :3], train=False)
   np.testing.assert_allclose(alone[0], code[1], rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize('case', ENCODER_CASES)
-def test_encoders_give_finite_codes_and_gradients_without_frames(case):
-  built = build_encoder(case)
-  x, mask = built.inputs
-  mask = np.zeros_like(mask)
-  code, grads = jax.jit(jax.value_and_grad(
-      lambda variables: built.module.apply(variables, x, mask, train=False).sum()))(
-          built.variables)
-  assert np.isfinite(code)
-  assert all(np.isfinite(g).all() for g in jax.tree.leaves(grads))
-
-
 def test_recurrent_last_pooling_reads_last_forward_and_first_backward_states():
-  built = build_encoder('lstm_sum_last', num_layers=1)
+  built = build_encoder('lstm_sum_last')
   x, mask = built.inputs
   code = built.apply(built.variables, x, mask, train=False)
   cell = nn.OptimizedLSTMCell(4)
@@ -217,7 +216,7 @@ def test_recurrent_last_pooling_reads_last_forward_and_first_backward_states():
 
 @pytest.mark.parametrize('fusion_name', ['concat', 'attention'])
 def test_absent_modalities_give_finite_outputs_and_gradients(fusion_name):
-  built = build(encoder='lstm', fusion=fusion_name)
+  built = build(encoder='meanpool', fusion=fusion_name)
 
   def total(variables):
     (logits, aux), state = built.module.apply(variables, *built.inputs, train=False,
@@ -285,6 +284,13 @@ def test_bad_encoder_options_get_clear_errors(field, value, message):
   model = models.build_model(model_config(**{field: value}), DIMS, NUM_CLASSES)
   with pytest.raises(ValueError, match=message):
     jax.eval_shape(functools.partial(model.init, train=False), jax.random.key(0), make_batch())
+
+
+def test_learned_positions_refuse_longer_sequences():
+  encoder = _encoder('transformer', hidden=4, num_layers=1, num_heads=2, positions='learned',
+                     max_length=5)
+  with pytest.raises(ValueError, match='6 frames exceed max_length=5'):
+    jax.eval_shape(functools.partial(encoder.init, train=False), jax.random.key(0), *_TEXT)
 
 
 def test_missing_batch_modality_is_named():

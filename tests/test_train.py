@@ -9,11 +9,10 @@ import time
 
 import jax
 import numpy as np
-import orbax.checkpoint as ocp
 import pytest
 
 from configs import synthetic as synthetic_config
-from emorec import objectives, sharding, train
+from emorec import checkpoints, objectives, sharding, train
 from emorec.data import loader
 from emorec.models import build_model
 
@@ -36,12 +35,13 @@ def assert_trees_close(a, b, **tolerance):
     np.testing.assert_allclose(np.asarray(x), np.asarray(y), **tolerance)
 
 
-def saved_params(workdir):
-  """Parameters of the latest checkpoint in `workdir`, as numpy arrays."""
-  manager = ocp.CheckpointManager(os.path.join(workdir, 'checkpoints'))
-  restored = manager.restore(manager.latest_step(), args=ocp.args.StandardRestore())
+def saved_params(workdir, **overrides):
+  """Parameters of the latest checkpoint in `workdir`, restored onto this process's devices."""
+  like = train.build_experiment(smoke_config(**overrides)).initial_state()
+  manager = checkpoints.latest_manager(workdir, max_to_keep=1)
+  state = checkpoints.restore(manager, manager.latest_step(), like)
   manager.close()
-  return restored['params']
+  return state.params
 
 
 @pytest.fixture(scope='module')
@@ -129,7 +129,9 @@ def test_killed_run_resumes_to_the_same_parameters(tmp_path):
   uninterrupted = str(tmp_path / 'whole')
   subprocess.run(_train_command(uninterrupted, *flags), env=_env(4), check=True,
                  capture_output=True)
-  assert_trees_close(saved_params(workdir), saved_params(uninterrupted), rtol=0, atol=0)
+  steps = {'train.num_steps': 30}
+  assert_trees_close(saved_params(workdir, **steps), saved_params(uninterrupted, **steps),
+                     rtol=0, atol=0)
 
 
 def test_two_processes_match_one(tmp_path):

@@ -33,9 +33,9 @@ __all__ = [
     'masked_mean',
 ]
 
+# Config fields that only some encoders read: {encoder: {encoder field: config field}}.
 _RECURRENT_OPTIONS = {
     'bidirectional': 'bidirectional', 'merge': 'merge_directions', 'pooling': 'pooling'}
-# Config fields that only some encoders read: {encoder: {encoder field: config field}}.
 _ENCODER_OPTIONS = {
     'gru': _RECURRENT_OPTIONS,
     'lstm': _RECURRENT_OPTIONS,
