@@ -260,7 +260,7 @@ def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
       corpus=corpus,
       mesh=mesh,
       model=build_model(config.model, corpus.modality_dims, corpus.num_classes),
-      terms=objectives.active_terms(config.objective),
+      terms=objectives.active_terms(config),
       labelled=labelled,
       num_steps=num_train_steps(config.train, len(labelled)))
 

@@ -80,7 +80,7 @@ def test_loss_decreases_on_a_fixed_batch():
       model, tx, train.dummy_batch(corpus, config.model.modalities, config.data.max_len),
       jax.random.key(0), mesh)
   step = jax.jit(lambda s, b: train.train_step(
-      s, b, jax.random.key(1), terms=objectives.active_terms(config.objective)))
+      s, b, jax.random.key(1), terms=objectives.active_terms(config)))
   losses = []
   for _ in range(40):
     state, metrics = step(state, batch)

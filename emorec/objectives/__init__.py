@@ -1,31 +1,37 @@
 """Objective terms, each a pure function of model outputs, summed with weights from the config.
 
 `config.objective` maps term names to weights; a zero weight leaves the term out entirely.
+Each name maps to a builder that reads the term's options from the whole config (for example
+`config.cmdm` for the distribution-matching terms) and returns the `Term`.
 """
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Callable, Mapping
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 
 from emorec.objectives import supervised
 from emorec.objectives.base import Outputs, Term
 
-TERMS: dict[str, Term] = {
-    'supervised': supervised.SUPERVISED,
-    'modality_supervised': supervised.MODALITY_SUPERVISED,
+TermBuilder = Callable[[ml_collections.ConfigDict], Term]
+
+TERMS: dict[str, TermBuilder] = {
+    'supervised': supervised.supervised,
+    'modality_supervised': supervised.modality_supervised,
 }
 
 
-def active_terms(weights: Mapping[str, float]) -> dict[str, tuple[Term, float]]:
-  """The terms with a non-zero weight, checked against the known names."""
+def active_terms(config: ml_collections.ConfigDict) -> dict[str, tuple[Term, float]]:
+  """The terms `config.objective` gives a non-zero weight, built from `config`."""
+  weights = config.objective
   unknown = sorted(set(weights) - set(TERMS))
   if unknown:
     raise ValueError(
         f'config.objective names unknown term(s) {unknown}; choose from {sorted(TERMS)}.')
-  active = {name: (TERMS[name], float(w)) for name, w in weights.items() if w}
+  active = {name: (TERMS[name](config), float(w)) for name, w in weights.items() if w}
   if not active:
     raise ValueError('config.objective gives every term weight 0: nothing to train.')
   return active

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 import optax
 
 from emorec.objectives.base import Outputs, Term, example_weights, weighted_mean
@@ -32,5 +33,11 @@ def modality_cross_entropy(labelled: Outputs, unlabelled: Outputs | None) -> jax
   return jnp.mean(jnp.stack(losses))
 
 
-SUPERVISED = Term(fused_cross_entropy)
-MODALITY_SUPERVISED = Term(modality_cross_entropy)
+def supervised(config: ml_collections.ConfigDict) -> Term:
+  del config
+  return Term(fused_cross_entropy)
+
+
+def modality_supervised(config: ml_collections.ConfigDict) -> Term:
+  del config
+  return Term(modality_cross_entropy)
