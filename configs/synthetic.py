@@ -21,11 +21,15 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config = ml_collections.ConfigDict()
   # Root seed: initialisation, dropout, the labelled subset and the data order derive from it.
   config.seed = 0
+  # Seed ensemble: K replicas (seeds seed, seed+1, …) trained together in one program.
+  config.num_seeds = 1
   # Devices of the data mesh; None uses every device of every process.
   config.num_devices = ml_collections.config_dict.placeholder(int)
 
   config.data = ml_collections.ConfigDict()
   config.data.name = 'synthetic'
+  # Seed of the labelled subset and the data order; None follows config.seed.
+  config.data.seed = ml_collections.config_dict.placeholder(int)
   # Share of the training split whose labels are used; all of it feeds the unlabelled stream.
   config.data.label_fraction = args.label_fraction
   # Sample the labelled share per class, so that rare emotions keep their share.

@@ -1,7 +1,9 @@
-"""Orbax checkpoint managers: the latest state for resuming, the best state for selection.
+"""Orbax checkpoints of a run: the train state and the validation-selected parameters.
 
-Saves are synchronous: the states are small, and two managers saving the same step
-asynchronously would race on the processes' commit barriers.
+A checkpoint holds two items, `state` (parameters, optimizer state, step) and `selection`
+(the parameters with the best validation score so far, that score and its step, per seed), so
+that resuming restores both training and model selection. Saves are synchronous: the states are
+small and every process must agree on each save.
 """
 
 from __future__ import annotations
@@ -13,36 +15,29 @@ import jax
 import orbax.checkpoint as ocp
 
 
-def latest_manager(workdir: str, *, max_to_keep: int) -> ocp.CheckpointManager:
-  """Keeps the `max_to_keep` most recent states under `workdir/checkpoints`."""
+def manager(workdir: str, *, max_to_keep: int) -> ocp.CheckpointManager:
+  """Keeps the `max_to_keep` most recent checkpoints under `workdir/checkpoints`."""
   options = ocp.CheckpointManagerOptions(
       max_to_keep=max_to_keep, create=True, enable_async_checkpointing=False)
-  return ocp.CheckpointManager(os.path.join(os.path.abspath(workdir), 'checkpoints'),
-                               options=options)
+  return ocp.CheckpointManager(
+      os.path.join(os.path.abspath(workdir), 'checkpoints'), options=options,
+      item_names=('state', 'selection'))
 
 
-def best_manager(workdir: str, *, metric: str) -> ocp.CheckpointManager:
-  """Keeps the single state with the highest validation `metric` under `workdir/best`."""
-  options = ocp.CheckpointManagerOptions(
-      max_to_keep=1, best_fn=lambda metrics: metrics[metric], best_mode='max', create=True,
-      enable_async_checkpointing=False)
-  return ocp.CheckpointManager(os.path.join(os.path.abspath(workdir), 'best'), options=options)
+def save(checkpoints: ocp.CheckpointManager, step: int, state: Any, selection: Any) -> None:
+  checkpoints.save(step, args=ocp.args.Composite(
+      state=ocp.args.StandardSave(state), selection=ocp.args.StandardSave(selection)),
+                   force=True)
 
 
-def save(manager: ocp.CheckpointManager, step: int, state: Any,
-         metrics: dict[str, float] | None = None) -> None:
-  manager.save(step, args=ocp.args.StandardSave(state), metrics=metrics, force=True)
+def _abstract(tree: Any) -> Any:
+  return jax.tree.map(ocp.utils.to_shape_dtype_struct, tree)
 
 
-def restore(manager: ocp.CheckpointManager, step: int, like: Any) -> Any:
-  """Restores `step` into the structure, dtypes and shardings of `like`."""
-  abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)
-  return manager.restore(step, args=ocp.args.StandardRestore(abstract))
-
-
-def best_value(manager: ocp.CheckpointManager, metric: str) -> float | None:
-  """The selection metric of the best saved state, if any."""
-  step = manager.best_step()
-  if step is None:
-    return None
-  return float(manager.metrics(step)[metric])
+def restore(checkpoints: ocp.CheckpointManager, step: int, state_like: Any,
+            selection_like: Any) -> tuple[Any, Any]:
+  """Restores `step` into the structure, dtypes and shardings of the `*_like` trees."""
+  restored = checkpoints.restore(step, args=ocp.args.Composite(
+      state=ocp.args.StandardRestore(_abstract(state_like)),
+      selection=ocp.args.StandardRestore(_abstract(selection_like))))
+  return restored['state'], restored['selection']

@@ -24,8 +24,11 @@ def confusion(logits: jax.Array, labels: jax.Array, weights: jax.Array) -> jax.A
   return truth.T @ predicted
 
 
-def make_eval_step(model: nn.Module, mesh: Mesh) -> EvalStep:
-  """A jitted step giving the summed confusion of the fused and per-modality heads and the loss."""
+def make_eval_step(model: nn.Module, mesh: Mesh, num_seeds: int = 1) -> EvalStep:
+  """A jitted step giving the summed confusion of the fused and per-modality heads and the loss.
+
+  With `num_seeds` > 1 the parameters carry a leading seed axis and so does every output.
+  """
 
   def step(params: Any, batch: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
     logits, aux = model.apply({'params': params}, batch, train=False)
@@ -40,7 +43,25 @@ def make_eval_step(model: nn.Module, mesh: Mesh) -> EvalStep:
       out[f'confusion_{modality}'] = confusion(modality_logits, batch['label'], weights)
     return out
 
+  if num_seeds > 1:
+    step = jax.vmap(step, in_axes=(0, None))
   return jax.jit(step, out_shardings=sharding.replicated(mesh))
+
+
+def metrics_from_counts(counts: Mapping[str, np.ndarray],
+                        class_names: Sequence[str]) -> dict[str, float]:
+  """Fused-head metrics keyed plainly ('wa', 'ua', …); per-modality heads as 'text/wa', …."""
+  fused = counts['confusion'].round().astype(np.int64)
+  results = metrics.classification_metrics(fused, class_names)
+  results['loss'] = float(counts['loss_sum']) / max(int(fused.sum()), 1)
+  for key, value in counts.items():
+    if key.startswith('confusion_'):
+      modality = key.removeprefix('confusion_')
+      modality_results = metrics.classification_metrics(
+          value.round().astype(np.int64), class_names)
+      results.update({f'{modality}/{k}': v for k, v in modality_results.items()
+                      if k in ('wa', 'ua', 'weighted_f1', 'macro_f1')})
+  return results
 
 
 def evaluate(
@@ -49,25 +70,16 @@ def evaluate(
     batches: Iterable[Mapping[str, np.ndarray]],
     mesh: Mesh,
     class_names: Sequence[str],
-) -> dict[str, float]:
-  """Runs `eval_step` over every batch and turns the summed counts into metrics.
-
-  Fused-head metrics are keyed plainly ('wa', 'ua', …); per-modality heads as 'text/wa', ….
-  """
+    num_seeds: int = 1,
+) -> list[dict[str, float]]:
+  """Runs `eval_step` over every batch; one metrics dict per seed (a list of one for K = 1)."""
   totals: dict[str, np.ndarray] | None = None
   for batch in batches:
     counts = jax.device_get(eval_step(params, sharding.to_global(batch, mesh)))
     totals = counts if totals is None else jax.tree.map(np.add, totals, counts)
   if totals is None:
     raise ValueError('Evaluation received no batches.')
-  fused = totals['confusion'].round().astype(np.int64)
-  results = metrics.classification_metrics(fused, class_names)
-  results['loss'] = float(totals['loss_sum']) / max(int(fused.sum()), 1)
-  for key, value in totals.items():
-    if key.startswith('confusion_'):
-      modality = key.removeprefix('confusion_')
-      modality_results = metrics.classification_metrics(
-          value.round().astype(np.int64), class_names)
-      results.update({f'{modality}/{k}': v for k, v in modality_results.items()
-                      if k in ('wa', 'ua', 'weighted_f1', 'macro_f1')})
-  return results
+  if num_seeds == 1:
+    return [metrics_from_counts(totals, class_names)]
+  return [metrics_from_counts({k: v[seed] for k, v in totals.items()}, class_names)
+          for seed in range(num_seeds)]

@@ -109,21 +109,31 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 _HEADLINE_METRICS = ('wa', 'ua', 'weighted_f1', 'macro_f1')
 
 
+def _percent(results: dict[str, float], key: str) -> str:
+  """`81.2`, or `81.2 ± 0.4` when the run is a seed ensemble with a `key_std` entry."""
+  text = f'{100 * results[key]:.1f}'
+  if f'{key}_std' in results:
+    text += f' ± {100 * results[key + "_std"]:.1f}'
+  return text
+
+
 def results_table(results: dict[str, float]) -> str:
   """One run's validation and test metrics (in percent) as a markdown table.
 
   Args:
-    results: flat keys such as 'test/wa' or 'test/text/wa' (a modality's own head), plus
-      'bayes_accuracy' when the corpus knows its ceiling.
+    results: flat keys such as 'test/wa' or 'test/text/wa' (a modality's own head), with
+      'test/wa_std' beside them for seed ensembles, plus 'bayes_accuracy' when the corpus
+      knows its ceiling.
   """
-  heads = sorted({k.split('/')[1] for k in results if k.count('/') == 2})
+  heads = sorted({k.split('/')[1] for k in results if k.count('/') == 2 and k.endswith('/wa')})
   rows = []
   for split in ('validation', 'test'):
     for head in ('fused', *heads):
       prefix = f'{split}/' if head == 'fused' else f'{split}/{head}/'
       if f'{prefix}wa' in results:
-        rows.append([split, head] + [f'{100 * results[prefix + m]:.1f}' for m in _HEADLINE_METRICS])
+        rows.append([split, head] + [_percent(results, prefix + m) for m in _HEADLINE_METRICS])
   table = markdown_table(['split', 'head', 'WA', 'UA', 'weighted F1', 'macro F1'], rows)
   if 'bayes_accuracy' in results:
-    table += f'\n\nBayes ceiling (accuracy given the latent state): {100 * results["bayes_accuracy"]:.1f}'
+    table += ('\n\nBayes ceiling (accuracy given the latent state): '
+              f'{100 * results["bayes_accuracy"]:.1f}')
   return table

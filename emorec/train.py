@@ -29,7 +29,7 @@ from flax.training import train_state
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 
-from emorec import checkpoints, evaluate, objectives, sharding, writers
+from emorec import checkpoints, evaluate, objectives, seeds, sharding, writers
 from emorec.data import loader, pipeline
 from emorec.data.corpus import Corpus
 from emorec.models import build_model
@@ -85,12 +85,17 @@ def dummy_batch(corpus: Corpus, modalities: tuple[str, ...], max_len: int,
 def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
                        batch: Mapping[str, np.ndarray], rng: jax.Array,
                        mesh: Mesh) -> TrainState:
-  """Initialises parameters and optimizer state directly replicated over the mesh."""
+  """Initialises parameters and optimizer state directly replicated over the mesh.
+
+  A stack of keys [K] gives K replicas along a leading seed axis.
+  """
 
   def init(key: jax.Array) -> TrainState:
     params = model.init({'params': key}, batch, train=False)['params']
     return TrainState.create(apply_fn=model.apply, params=params, tx=tx)
 
+  if rng.ndim:
+    init = jax.vmap(init)
   return jax.jit(init, out_shardings=sharding.replicated(mesh))(rng)
 
 
@@ -170,10 +175,10 @@ def train_batches(config: ml_collections.ConfigDict, corpus: Corpus, labelled: n
       'train.unlabelled_batch_size', config.train.unlabelled_batch_size, mesh)
   labelled_stream = pipeline.train_stream(
       train, labelled, keys=('label',), global_batch_size=config.train.batch_size,
-      seed=config.seed, start_step=start_step, **common, **process)
+      seed=seeds.data_seed(config), start_step=start_step, **common, **process)
   unlabelled_stream = pipeline.train_stream(
       train, np.arange(train.num_examples), keys=(),
-      global_batch_size=config.train.unlabelled_batch_size, seed=config.seed + 1,
+      global_batch_size=config.train.unlabelled_batch_size, seed=seeds.data_seed(config) + 1,
       start_step=start_step, **common, **process)
   return pipeline.semi_supervised_stream(labelled_stream, unlabelled_stream)
 
@@ -211,26 +216,32 @@ class Experiment:
   terms: Mapping[str, tuple[objectives.Term, float]]
   labelled: np.ndarray
   num_steps: int
+  num_seeds: int
 
   @property
   def uses_unlabelled(self) -> bool:
     return objectives.uses_unlabelled(self.terms)
 
   def rngs(self) -> tuple[jax.Array, jax.Array]:
-    """The initialisation key and the root dropout key, both from `config.seed`."""
-    init_rng, dropout_rng = jax.random.split(jax.random.key(self.config.seed))
-    return init_rng, dropout_rng
+    """Initialisation and root dropout keys (stacked along the seed axis when K > 1)."""
+    return seeds.replica_keys(self.config)
 
   def initial_state(self) -> TrainState:
     batch = dummy_batch(self.corpus, tuple(self.config.model.modalities), self.config.data.max_len)
     tx = make_optimizer(self.config.train, self.num_steps)
     return create_train_state(self.model, tx, batch, self.rngs()[0], self.mesh)
 
+  def initial_selection(self, state: TrainState) -> seeds.Selection:
+    return jax.device_put(seeds.initial_selection(state.params, self.num_seeds),
+                          sharding.replicated(self.mesh))
+
   def train_step(self) -> Any:
-    """The jitted step, state donated, outputs replicated."""
+    """The jitted step (mapped over the seed axis when K > 1), state donated."""
     replicated = sharding.replicated(self.mesh)
-    return jax.jit(functools.partial(train_step, terms=self.terms), donate_argnums=0,
-                   out_shardings=(replicated, replicated))
+    step = functools.partial(train_step, terms=self.terms)
+    if self.num_seeds > 1:
+      step = jax.vmap(step, in_axes=(0, None, 0))
+    return jax.jit(step, donate_argnums=0, out_shardings=(replicated, replicated))
 
   def train_batches(self, start_step: int) -> Iterator[dict[str, Any]]:
     """Global-array-ready numpy batches from `start_step` on; unlabelled only when used."""
@@ -238,12 +249,13 @@ class Experiment:
       yield batch if self.uses_unlabelled else {'labelled': batch['labelled']}
 
   def evaluator(self) -> Any:
-    """`evaluate(params, split) -> metrics` over a whole split."""
-    eval_step = evaluate.make_eval_step(self.model, self.mesh)
+    """`evaluate(params, split) -> [metrics per seed]` over a whole split."""
+    eval_step = evaluate.make_eval_step(self.model, self.mesh, self.num_seeds)
 
-    def run(params: Any, split: str) -> dict[str, float]:
+    def run(params: Any, split: str) -> list[dict[str, float]]:
       batches = eval_batches(self.config, self.corpus, split, self.mesh)
-      return evaluate.evaluate(eval_step, params, batches, self.mesh, self.corpus.emotions)
+      return evaluate.evaluate(eval_step, params, batches, self.mesh, self.corpus.emotions,
+                               self.num_seeds)
 
     return run
 
@@ -253,7 +265,7 @@ def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
   corpus = loader.load_corpus(config.data)
   mesh = sharding.make_data_mesh(config.get('num_devices'))
   labelled = pipeline.labelled_subset(
-      corpus.splits['train'].labels, config.data.label_fraction, config.seed,
+      corpus.splits['train'].labels, config.data.label_fraction, seeds.data_seed(config),
       stratified=config.data.stratified)
   return Experiment(
       config=config,
@@ -262,24 +274,31 @@ def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
       model=build_model(config.model, corpus.modality_dims, corpus.num_classes),
       terms=objectives.active_terms(config),
       labelled=labelled,
-      num_steps=num_train_steps(config.train, len(labelled)))
+      num_steps=num_train_steps(config.train, len(labelled)),
+      num_seeds=seeds.num_seeds(config))
+
+
+def _write_per_seed(writer: Any, step: int, prefix: str,
+                    per_seed: list[dict[str, float]]) -> None:
+  writer.write_scalars(step, {f'{prefix}/{k}': v for k, v in seeds.summarize(per_seed).items()})
 
 
 def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
                        quiet: bool = False) -> TrainResult:
   """Trains (resuming from `workdir` when it holds a checkpoint), selects on validation, tests.
 
-  Returns the final state and the metrics of the selected state on the validation and test
-  splits, which are also written to `workdir/results.json`.
+  Returns the final state and the metrics of the selected parameters on the validation and
+  test splits (per seed and summarised when `num_seeds` > 1), also written to
+  `workdir/results.json`.
   """
   experiment = build_experiment(config)
   num_steps = experiment.num_steps
   state = experiment.initial_state()
-  latest = checkpoints.latest_manager(workdir, max_to_keep=config.train.max_checkpoints)
-  best = checkpoints.best_manager(workdir, metric=config.eval.selection_metric)
-  if latest.latest_step() is not None:
-    state = checkpoints.restore(latest, latest.latest_step(), state)
-  start_step = int(state.step)
+  selection = experiment.initial_selection(state)
+  manager = checkpoints.manager(workdir, max_to_keep=config.train.max_checkpoints)
+  if manager.latest_step() is not None:
+    state, selection = checkpoints.restore(manager, manager.latest_step(), state, selection)
+  start_step = _scalar_step(state)
 
   writer = writers.make_writer(workdir, quiet=quiet)
   if start_step == 0 and jax.process_index() == 0:
@@ -292,13 +311,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   evaluate_split = experiment.evaluator()
   _, dropout_rng = experiment.rngs()
   batches = experiment.train_batches(start_step)
+  metric = config.eval.selection_metric
   stop = _StopSignal()
   history: list[Metrics] = []
   completed = True
   try:
     for step in range(start_step + 1, num_steps + 1):
       if stop.agreed(step, config.train.log_every):
-        checkpoints.save(latest, int(state.step), state)
+        checkpoints.save(manager, step - 1, state, selection)
         completed = False
         break
       batch = sharding.to_global(_next_batch(batches), experiment.mesh)
@@ -313,29 +333,30 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
       if step % config.train.eval_every == 0 or step == num_steps:
         with report_progress.timed('eval'):
           val = evaluate_split(state.params, 'validation')
-        writer.write_scalars(step, {f'validation/{k}': v for k, v in val.items()})
-        checkpoints.save(best, step, state, metrics={
-            config.eval.selection_metric: val[config.eval.selection_metric]})
-        if _should_stop_early(config, best, step):
-          checkpoints.save(latest, step, state)
+        _write_per_seed(writer, step, 'validation', val)
+        scores = np.array([m[metric] for m in val], np.float32).reshape(selection['score'].shape)
+        selection = seeds.update_selection(selection, state.params, scores, step)
+        if _stalled(config, selection, step):
+          checkpoints.save(manager, step, state, selection)
           break
       if step % config.train.checkpoint_every == 0 or step == num_steps:
-        checkpoints.save(latest, step, state)
+        checkpoints.save(manager, step, state, selection)
   finally:
     stop.restore()
-    latest.wait_until_finished()
-    best.wait_until_finished()
+    manager.wait_until_finished()
 
   if not completed:
     writer.flush()
     return TrainResult(state, {}, completed=False)
-  selected = checkpoints.restore(best, best.best_step(), state) if best.best_step() else state
-  results = {'selected_step': float(selected.step)}
-  for split in ('validation', 'test'):
-    results.update({f'{split}/{k}': v for k, v in evaluate_split(selected.params, split).items()})
+  per_split = {split: evaluate_split(selection['params'], split)
+               for split in ('validation', 'test')}
+  results = {}
+  for split, per_seed in per_split.items():
+    results.update({f'{split}/{k}': v for k, v in seeds.summarize(per_seed).items()})
+  results['selected_step'] = float(np.mean(jax.device_get(selection['step'])))
   if 'bayes_accuracy' in experiment.corpus.info:
     results['bayes_accuracy'] = float(experiment.corpus.info['bayes_accuracy'])
-  writer.write_scalars(int(state.step), {k: v for k, v in results.items() if '/' in k})
+  writer.write_scalars(_scalar_step(state), {f'final/{k}': v for k, v in results.items()})
   writer.flush()
   if jax.process_index() == 0:
     with open(os.path.join(workdir, 'results.json'), 'w') as f:
@@ -343,9 +364,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
   return TrainResult(state, results, completed=True)
 
 
-def _should_stop_early(config: ml_collections.ConfigDict, best: Any, step: int) -> bool:
-  """Whether validation has not improved for `train.early_stopping_evals` evaluations."""
+def _scalar_step(state: TrainState) -> int:
+  """The step of a state (all replicas of a seed ensemble advance together)."""
+  return int(np.max(jax.device_get(state.step)))
+
+
+def _stalled(config: ml_collections.ConfigDict, selection: seeds.Selection, step: int) -> bool:
+  """Whether no seed has improved on validation for `train.early_stopping_evals` evaluations."""
   patience = config.train.early_stopping_evals
-  best_step = best.best_step()
-  return bool(patience) and best_step is not None and (
-      step - best_step >= patience * config.train.eval_every)
+  best_steps = np.asarray(jax.device_get(selection['step']))
+  return bool(patience) and bool(
+      np.all(step - best_steps >= patience * config.train.eval_every))

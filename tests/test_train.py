@@ -37,9 +37,11 @@ def assert_trees_close(a, b, **tolerance):
 
 def saved_params(workdir, **overrides):
   """Parameters of the latest checkpoint in `workdir`, restored onto this process's devices."""
-  like = train.build_experiment(smoke_config(**overrides)).initial_state()
-  manager = checkpoints.latest_manager(workdir, max_to_keep=1)
-  state = checkpoints.restore(manager, manager.latest_step(), like)
+  experiment = train.build_experiment(smoke_config(**overrides))
+  like = experiment.initial_state()
+  manager = checkpoints.manager(workdir, max_to_keep=1)
+  state, _ = checkpoints.restore(
+      manager, manager.latest_step(), like, experiment.initial_selection(like))
   manager.close()
   return state.params
 

@@ -14,6 +14,14 @@
   fusion: fusion of the codes: 'concat' | 'attention'.
   fusion_hidden: width of the fused representation.
   dropout: rate inside the encoders and on the fused representation.
+
+Optional fields (absent or falsy: the plain classifier), for the CMDM autoencoders:
+
+  code_dim: width of the common code each modality is projected to; fusion, heads and
+    decoders then read it (see ``MultimodalClassifier``).
+  reconstruction: what each modality's decoder reconstructs: 'statistics' | 'sequence'.
+  decoder_width: hidden width of the decoders.
+  decoder_depth: hidden layers of the decoders.
 """
 
 from __future__ import annotations
@@ -24,13 +32,14 @@ import flax.core
 import flax.linen as nn
 import ml_collections
 
+from emorec.models.autoencoder import DECODERS, Reconstruction
 from emorec.models.classifier import MultimodalClassifier
 from emorec.models.encoders import ENCODERS, lookup, make_encoder, masked_mean
 from emorec.models.fusion import FUSIONS, make_fusion
 
 __all__ = [
-    'ENCODERS', 'FUSIONS', 'MultimodalClassifier', 'build_model', 'make_encoder', 'make_fusion',
-    'masked_mean',
+    'DECODERS', 'ENCODERS', 'FUSIONS', 'MultimodalClassifier', 'Reconstruction', 'build_model',
+    'make_encoder', 'make_fusion', 'masked_mean',
 ]
 
 # Config fields that only some encoders read: {encoder: {encoder field: config field}}.
@@ -41,6 +50,9 @@ _ENCODER_OPTIONS = {
     'lstm': _RECURRENT_OPTIONS,
     'transformer': {'num_heads': 'num_heads'},
 }
+
+# Optional fields of the CMDM autoencoders; when absent the module defaults (off) apply.
+_AUTOENCODER_FIELDS = ('code_dim', 'reconstruction', 'decoder_width', 'decoder_depth')
 
 
 def _check_modalities(names: Iterable[str], modality_dims: Mapping[str, int], what: str) -> None:
@@ -61,6 +73,10 @@ def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[
   _check_modalities(modality_hidden, modality_dims, 'model.modality_hidden')
   lookup('encoder', model_config.encoder, ENCODERS)
   lookup('fusion', model_config.fusion, FUSIONS)
+  autoencoder = {field: model_config[field] for field in _AUTOENCODER_FIELDS
+                 if field in model_config}
+  if autoencoder.get('reconstruction'):
+    lookup('reconstruction', autoencoder['reconstruction'], DECODERS)
   options = {field: model_config[config_field] for field, config_field
              in _ENCODER_OPTIONS.get(model_config.encoder, {}).items()}
   return MultimodalClassifier(
@@ -74,4 +90,5 @@ def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[
       fusion=model_config.fusion,
       fusion_hidden=model_config.fusion_hidden,
       dropout=model_config.dropout,
+      **autoencoder,
   )

@@ -1,4 +1,8 @@
-"""The multimodal classifier: modality encoders, fusion, a fused head and per-modality heads."""
+"""The multimodal classifier: modality encoders, fusion, a fused head and per-modality heads.
+
+Optionally (CMDM) each modality's code is projected to a common dimension and decoded back to
+its input by an autoencoder decoder.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import flax.core
 import flax.linen as nn
 import jax.numpy as jnp
 
+from emorec.models.autoencoder import Reconstruction, make_decoder
 from emorec.models.encoders import make_encoder
 from emorec.models.fusion import make_fusion
 
@@ -17,10 +22,16 @@ Arrays = dict[str, jnp.ndarray]
 class MultimodalClassifier(nn.Module):
   """Encodes each modality, fuses the codes, and classifies the fused and each single code.
 
-  The stages are methods: ``encode`` (batch -> codes, present), ``fuse`` and ``classify``.
-  A model built on this one (decoders or projections on the codes, another head) extends
-  ``setup`` and reuses the stages, also alone through ``apply(..., method=...)``. Parameters
-  are named ``encoder_<modality>``, ``fusion``, ``head_fused`` and ``head_<modality>``.
+  The stages are methods: ``encode`` (batch -> codes, present), ``project``, ``fuse``,
+  ``classify`` and ``reconstruct``. A model built on this one (another head) extends ``setup``
+  and reuses the stages, also alone through ``apply(..., method=...)``. Parameters are named
+  ``encoder_<modality>``, ``fusion``, ``head_fused`` and ``head_<modality>``; with
+  ``code_dim`` also ``project_<modality>``, with ``reconstruction`` also ``decoder_<modality>``.
+
+  With ``code_dim`` > 0 each encoder output h_m is projected linearly to z_m [B, code_dim],
+  a space common to all modalities, and z_m replaces h_m downstream: the fusion, the
+  per-modality heads (so that a modality alone still gets a prediction from its z_m) and the
+  decoders read z_m. Without it they read h_m and the model is the plain classifier.
 
   Attributes:
     modalities: modalities read from the batch, each as ``batch[m]`` [B, T_m, D_m] and
@@ -34,6 +45,11 @@ class MultimodalClassifier(nn.Module):
     fusion: fusion of the codes, a key of ``fusion.FUSIONS``.
     fusion_hidden: width of the fused representation.
     dropout: rate inside the encoders and on the fused representation.
+    code_dim: width of the common code z_m; 0 reads the encoder outputs directly.
+    reconstruction: what each modality's decoder reconstructs, a key of
+      ``autoencoder.DECODERS`` ('statistics' | 'sequence'); '' for no decoders.
+    decoder_width: hidden width of the decoders.
+    decoder_depth: hidden layers of the decoders.
   """
 
   modalities: tuple[str, ...]
@@ -46,6 +62,10 @@ class MultimodalClassifier(nn.Module):
   fusion: str = 'concat'
   fusion_hidden: int = 128
   dropout: float = 0.0
+  code_dim: int = 0
+  reconstruction: str = ''
+  decoder_width: int = 128
+  decoder_depth: int = 1
 
   def setup(self):
     self.encoders = {
@@ -58,6 +78,13 @@ class MultimodalClassifier(nn.Module):
                              name='fusion')
     self.heads = {target: nn.Dense(self.num_classes, name=f'head_{target}')
                   for target in ('fused', *self.modalities)}
+    if self.code_dim:
+      self.projections = {m: nn.Dense(self.code_dim, name=f'project_{m}')
+                          for m in self.modalities}
+    if self.reconstruction:
+      self.decoders = {m: make_decoder(self.reconstruction, width=self.decoder_width,
+                                       depth=self.decoder_depth, name=f'decoder_{m}')
+                       for m in self.modalities}
 
   def encode(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> tuple[Arrays, Arrays]:
     """Codes {m: [B, H_m]} and presence {m: [B] bool} of every modality."""
@@ -70,6 +97,12 @@ class MultimodalClassifier(nn.Module):
       present[m] = jnp.any(mask > 0, axis=-1)
     return codes, present
 
+  def project(self, codes: Mapping[str, jnp.ndarray]) -> Arrays:
+    """Common codes {m: [B, code_dim]}; the codes themselves when ``code_dim`` is 0."""
+    if not self.code_dim:
+      return dict(codes)
+    return {m: self.projections[m](code) for m, code in codes.items()}
+
   def fuse(self, codes: Mapping[str, jnp.ndarray], present: Mapping[str, jnp.ndarray], *,
            train: bool) -> jnp.ndarray:
     """The fused representation [B, fusion_hidden]."""
@@ -81,12 +114,28 @@ class MultimodalClassifier(nn.Module):
     modality_logits = {m: self.heads[m](code) for m, code in codes.items()}
     return self.heads['fused'](fused), modality_logits
 
+  def reconstruct(self, codes: Mapping[str, jnp.ndarray],
+                  batch: Mapping[str, jnp.ndarray]) -> dict[str, Reconstruction]:
+    """Each modality's input reconstructed from its code, with the target and its mask."""
+    return {m: self.decoders[m](code, batch[m], batch[f'{m}_mask'])
+            for m, code in codes.items()}
+
   def __call__(self, batch: Mapping[str, jnp.ndarray], *,
                train: bool) -> tuple[jnp.ndarray, dict[str, Any]]:
-    """``(logits [B, K], aux)``, aux holding codes, present, fused and modality_logits."""
-    codes, present = self.encode(batch, train=train)
+    """``(logits [B, K], aux)``.
+
+    aux holds ``codes`` (encoder outputs h_m), ``present``, ``fused`` and
+    ``modality_logits``; with ``code_dim`` also ``common_codes`` (z_m), with
+    ``reconstruction`` also ``reconstructions`` ({m: Reconstruction}).
+    """
+    hidden, present = self.encode(batch, train=train)
+    codes = self.project(hidden)
     fused = self.fuse(codes, present, train=train)
     logits, modality_logits = self.classify(codes, fused)
-    aux = {'codes': codes, 'present': present, 'fused': fused,
+    aux = {'codes': hidden, 'present': present, 'fused': fused,
            'modality_logits': modality_logits}
+    if self.code_dim:
+      aux['common_codes'] = codes
+    if self.reconstruction:
+      aux['reconstructions'] = self.reconstruct(codes, batch)
     return logits, aux

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from emorec.objectives import supervised
+from emorec.objectives import cmdm, supervised
 from emorec.objectives.base import Outputs, Term
 
 TermBuilder = Callable[[ml_collections.ConfigDict], Term]
@@ -21,6 +21,9 @@ TermBuilder = Callable[[ml_collections.ConfigDict], Term]
 TERMS: dict[str, TermBuilder] = {
     'supervised': supervised.supervised,
     'modality_supervised': supervised.modality_supervised,
+    'reconstruction': cmdm.reconstruction,
+    'mmd': cmdm.mmd,
+    'prediction_matching': cmdm.prediction_matching,
 }
 
 

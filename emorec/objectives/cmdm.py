@@ -1,0 +1,185 @@
+"""Cross-modal distribution matching (CMDM) terms: reconstruction, code MMD, prediction matching.
+
+Unlabelled utterances train the model through three terms (DESIGN.md section 3):
+
+  reconstruction: each modality's autoencoder reconstructs its input from its code, on the
+    labelled and the unlabelled batch (needs ``model.reconstruction``).
+  mmd: squared MMD between the common-code distributions (``model.code_dim``) of every pair
+    of modalities, on the unlabelled batch (and optionally the labelled one), over the
+    utterances that have both.
+  prediction_matching: a symmetric divergence between the emotion distributions the
+    per-modality heads predict for the same unlabelled utterance.
+
+Their options live in ``config.cmdm``:
+
+  estimator: MMD estimator, 'unbiased' | 'biased'.
+  bandwidths: RBF bandwidths; () for the median heuristic.
+  multipliers: median-heuristic bandwidths as multiples of the median distance.
+  mmd_on_labelled: also match the codes of the labelled batch.
+  divergence: prediction matching divergence, 'js' | 'kl' (symmetric).
+  pairs: modality pairs, 'all' or a comma-separated list such as 'text-audio,text-vision'.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from typing import Callable, Mapping, Sequence
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from emorec.objectives.base import Outputs, Term, example_weights, weighted_mean
+from emorec.objectives.mmd import ESTIMATORS, mmd2
+
+Pair = tuple[str, str]
+
+
+def modality_pairs(spec: str, modalities: Sequence[str]) -> tuple[Pair, ...]:
+  """The pairs ``spec`` names: 'all' (every unordered pair) or 'a-b,c-d'."""
+  if spec == 'all':
+    return tuple(itertools.combinations(modalities, 2))
+  pairs = []
+  for item in filter(None, spec.split(',')):
+    pair = tuple(name.strip() for name in item.split('-'))
+    if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(modalities):
+      raise ValueError(f"cmdm.pairs entry {item!r} is not two different modalities 'a-b' of "
+                       f"model.modalities ({', '.join(modalities)})")
+    pairs.append(pair)
+  return tuple(pairs)
+
+
+def _both_present(outputs: Outputs, pair: Pair) -> jax.Array:
+  """Weights [B]: 1 for real utterances having both modalities of the pair."""
+  present = outputs.aux['present']
+  return example_weights(outputs.batch) * present[pair[0]] * present[pair[1]]
+
+
+def _reconstruction_sums(outputs: Outputs) -> dict[str, tuple[jax.Array, jax.Array]]:
+  """{m: (weighted sum of squared errors per target value, sum of weights)} of one batch."""
+  valid = example_weights(outputs.batch)
+  sums = {}
+  for m, (prediction, target, mask) in outputs.aux['reconstructions'].items():
+    errors = jnp.mean(jnp.square(prediction - target), axis=-1)
+    weights = mask * valid.reshape(valid.shape + (1,) * (mask.ndim - 1))
+    sums[m] = (jnp.sum(errors * weights), jnp.sum(weights))
+  return sums
+
+
+def reconstruction_error(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:
+  """Mean squared reconstruction error, pooled over both batches, averaged over modalities.
+
+  Each modality's error averages over the utterances (or real frames) that have it; the mean
+  over modalities counts those present somewhere in the batches.
+  """
+  batches = [_reconstruction_sums(o) for o in (labelled, unlabelled) if o is not None]
+  errors, counts = [], []
+  for m in batches[0]:
+    error, count = (sum(values) for values in zip(*(sums[m] for sums in batches)))
+    errors.append(error / jnp.maximum(count, 1.0))
+    counts.append(count)
+  has_modality = jnp.stack(counts) > 0
+  return jnp.sum(jnp.stack(errors)) / jnp.maximum(jnp.sum(has_modality), 1)
+
+
+def code_mmd(outputs: Sequence[Outputs], pairs: Sequence[Pair],
+             kernel_mmd2: Callable[..., jax.Array]) -> jax.Array:
+  """Mean over pairs of MMD^2 between the common codes of the utterances having both."""
+  codes = {m: jnp.concatenate([o.aux['common_codes'][m] for o in outputs])
+           for m in {m for pair in pairs for m in pair}}
+  values = []
+  for a, b in pairs:
+    weights = jnp.concatenate([_both_present(o, (a, b)) for o in outputs])
+    values.append(kernel_mmd2(codes[a], codes[b], weights, weights))
+  return jnp.mean(jnp.stack(values))
+
+
+def symmetric_kl(log_p: jax.Array, log_q: jax.Array) -> jax.Array:
+  """KL(p || q) + KL(q || p) [B] of log-probabilities [B, K]."""
+  return jnp.sum((jnp.exp(log_p) - jnp.exp(log_q)) * (log_p - log_q), axis=-1)
+
+
+def jensen_shannon(log_p: jax.Array, log_q: jax.Array) -> jax.Array:
+  """Jensen-Shannon divergence [B] of log-probabilities [B, K] (in nats, at most log 2)."""
+  log_m = jnp.logaddexp(log_p, log_q) - jnp.log(2.0)
+
+  def kl_to_m(log_r: jax.Array) -> jax.Array:
+    return jnp.sum(jnp.exp(log_r) * (log_r - log_m), axis=-1)
+
+  return 0.5 * (kl_to_m(log_p) + kl_to_m(log_q))
+
+
+DIVERGENCES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
+    'js': jensen_shannon,
+    'kl': symmetric_kl,
+}
+
+
+def prediction_divergence(outputs: Outputs, pairs: Sequence[Pair],
+                          divergence: Callable[[jax.Array, jax.Array], jax.Array]) -> jax.Array:
+  """Mean over pairs of the divergence between the two heads' predictions, where both exist."""
+  log_probs = {m: jax.nn.log_softmax(logits) for m, logits in outputs.aux['modality_logits'].items()}
+  values = [weighted_mean(divergence(log_probs[a], log_probs[b]), _both_present(outputs, (a, b)))
+            for a, b in pairs]
+  return jnp.mean(jnp.stack(values))
+
+
+def _options(config: ml_collections.ConfigDict, term: str) -> ml_collections.ConfigDict:
+  if 'cmdm' not in config:
+    raise ValueError(f'objective.{term} reads its options from config.cmdm, which this config '
+                     'lacks; start from configs/cmdm.py.')
+  return config.cmdm
+
+
+def _checked_pairs(config: ml_collections.ConfigDict, term: str) -> tuple[Pair, ...]:
+  pairs = modality_pairs(_options(config, term).pairs, tuple(config.model.modalities))
+  if not pairs:
+    raise ValueError(f'objective.{term} needs a pair of modalities; model.modalities is '
+                     f'{tuple(config.model.modalities)} and cmdm.pairs {config.cmdm.pairs!r}.')
+  return pairs
+
+
+def _require_model_field(config: ml_collections.ConfigDict, term: str, field: str) -> None:
+  if not config.model.get(field):
+    raise ValueError(f'objective.{term} needs model.{field}, which is unset; set it or give '
+                     f'objective.{term} weight 0.')
+
+
+def _choice(kind: str, name: str, choices: Mapping[str, object] | Sequence[str]) -> None:
+  if name not in choices:
+    raise ValueError(f"unknown cmdm.{kind} {name!r}; choose one of: {', '.join(sorted(choices))}")
+
+
+def reconstruction(config: ml_collections.ConfigDict) -> Term:
+  _require_model_field(config, 'reconstruction', 'reconstruction')
+  return Term(reconstruction_error, uses_unlabelled=True)
+
+
+def mmd(config: ml_collections.ConfigDict) -> Term:
+  _require_model_field(config, 'mmd', 'code_dim')
+  pairs = _checked_pairs(config, 'mmd')
+  options = config.cmdm
+  _choice('estimator', options.estimator, ESTIMATORS)
+  kernel_mmd2 = functools.partial(
+      mmd2, bandwidths=tuple(options.bandwidths), multipliers=tuple(options.multipliers),
+      estimator=options.estimator)
+  on_labelled = bool(options.mmd_on_labelled)
+
+  def fn(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:
+    batches = (labelled, unlabelled) if on_labelled else (unlabelled,)
+    return code_mmd(batches, pairs, kernel_mmd2)
+
+  return Term(fn, uses_unlabelled=True)
+
+
+def prediction_matching(config: ml_collections.ConfigDict) -> Term:
+  pairs = _checked_pairs(config, 'prediction_matching')
+  _choice('divergence', config.cmdm.divergence, DIVERGENCES)
+  divergence = DIVERGENCES[config.cmdm.divergence]
+
+  def fn(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:
+    del labelled
+    return prediction_divergence(unlabelled, pairs, divergence)
+
+  return Term(fn, uses_unlabelled=True)
