@@ -6,11 +6,12 @@ measured in the same process, so the utilisation figure is a ratio taken side by
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import resource
 import statistics
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import jax
 import jax.numpy as jnp
@@ -44,20 +45,23 @@ def _flops(compiled: Any) -> float:
   return float(analysis.get('flops', float('nan')))
 
 
-def run(config: ml_collections.ConfigDict, *, steps: int = 20, repeats: int = 5,
-        input_batches: int = 50) -> dict[str, float]:
-  """Measures one config; returns the figures keyed by name."""
-  experiment = train.build_experiment(config)
+@dataclasses.dataclass(frozen=True)
+class StepTiming:
+  """Compile time, median seconds per train step and XLA's FLOPs per step."""
+
+  compile_seconds: float
+  step_seconds: float
+  flops: float
+
+
+def time_train_step(experiment: train.Experiment, *, steps: int, repeats: int) -> StepTiming:
+  """Times the compiled train step on one fixed global batch (input pipeline excluded)."""
   state = experiment.initial_state()
   _, dropout_rng = experiment.rngs()
   batch = sharding.to_global(next(experiment.train_batches(0)), experiment.mesh)
-  train_samples = config.train.batch_size + (
-      config.train.unlabelled_batch_size if experiment.uses_unlabelled else 0)
-
   start = time.perf_counter()
   compiled = experiment.train_step().lower(state, batch, dropout_rng).compile()
   compile_seconds = time.perf_counter() - start
-  flops_per_step = _flops(compiled)
 
   def train_steps():
     nonlocal state
@@ -66,16 +70,27 @@ def run(config: ml_collections.ConfigDict, *, steps: int = 20, repeats: int = 5,
     jax.block_until_ready(metrics)
 
   train_steps()
-  step_seconds = median_seconds(train_steps, repeats) / steps
+  return StepTiming(compile_seconds, median_seconds(train_steps, repeats) / steps,
+                    _flops(compiled))
 
-  eval_step = evaluate.make_eval_step(experiment.model, experiment.mesh)
+
+def run(config: ml_collections.ConfigDict, *, steps: int = 20, repeats: int = 5,
+        input_batches: int = 50) -> dict[str, float]:
+  """Measures one config; returns the figures keyed by name."""
+  experiment = train.build_experiment(config)
+  timing = time_train_step(experiment, steps=steps, repeats=repeats)
+  train_samples = config.train.batch_size + (
+      config.train.unlabelled_batch_size if experiment.uses_unlabelled else 0)
+
+  params = experiment.initial_state().params
+  eval_step = evaluate.make_eval_step(experiment.model, experiment.mesh, experiment.num_seeds)
   eval_batch = sharding.to_global(
       next(train.eval_batches(config, experiment.corpus, 'validation', experiment.mesh)),
       experiment.mesh)
-  jax.block_until_ready(eval_step(state.params, eval_batch))
+  jax.block_until_ready(eval_step(params, eval_batch))
   eval_seconds = median_seconds(
       lambda: jax.block_until_ready(
-          [eval_step(state.params, eval_batch) for _ in range(steps)]), repeats) / steps
+          [eval_step(params, eval_batch) for _ in range(steps)]), repeats) / steps
 
   def input_only():
     for _ in itertools.islice(experiment.train_batches(0), input_batches):
@@ -85,14 +100,26 @@ def run(config: ml_collections.ConfigDict, *, steps: int = 20, repeats: int = 5,
   peak = matmul_peak_flops()
   return {
       'devices': float(experiment.mesh.devices.size),
-      'compile_seconds': compile_seconds,
-      'train_samples_per_second': train_samples / step_seconds,
-      'train_steps_per_second': 1.0 / step_seconds,
+      'compile_seconds': timing.compile_seconds,
+      'train_samples_per_second': train_samples / timing.step_seconds,
+      'train_steps_per_second': 1.0 / timing.step_seconds,
       'eval_samples_per_second': config.eval.batch_size / eval_seconds,
       'input_samples_per_second': train_samples / input_seconds,
       'peak_rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-      'flops_per_train_step': flops_per_step,
-      'achieved_flops_per_second': flops_per_step / step_seconds,
+      'flops_per_train_step': timing.flops,
+      'achieved_flops_per_second': timing.flops / timing.step_seconds,
       'matmul_peak_flops_per_second': peak,
-      'share_of_matmul_peak': flops_per_step / step_seconds / peak,
+      'share_of_matmul_peak': timing.flops / timing.step_seconds / peak,
   }
+
+
+def seed_scaling(config: ml_collections.ConfigDict, num_seeds: Sequence[int], *,
+                 steps: int = 20, repeats: int = 5) -> dict[int, float]:
+  """Seconds per train step for each seed-ensemble size K, measured in this one process."""
+  seconds = {}
+  for count in num_seeds:
+    variant = ml_collections.ConfigDict(config.to_dict())
+    variant.num_seeds = count
+    experiment = train.build_experiment(variant)
+    seconds[count] = time_train_step(experiment, steps=steps, repeats=repeats).step_seconds
+  return seconds

@@ -165,8 +165,13 @@ def _stream_config(config: ml_collections.ConfigDict) -> dict[str, Any]:
 
 
 def train_batches(config: ml_collections.ConfigDict, corpus: Corpus, labelled: np.ndarray,
-                  mesh: Mesh, start_step: int) -> Iterator[dict[str, Any]]:
-  """The zipped labelled and unlabelled numpy streams for this process, from `start_step` on."""
+                  mesh: Mesh, start_step: int, *,
+                  with_unlabelled: bool = True) -> Iterator[dict[str, Any]]:
+  """The zipped labelled and unlabelled numpy streams for this process, from `start_step` on.
+
+  Without `with_unlabelled` (no objective term reads it) the unlabelled stream is not built, so
+  supervised runs do not pay for generating examples nobody uses.
+  """
   common = _stream_config(config)
   train = corpus.splits['train']
   process = {'process_index': jax.process_index(), 'process_count': jax.process_count()}
@@ -176,6 +181,8 @@ def train_batches(config: ml_collections.ConfigDict, corpus: Corpus, labelled: n
   labelled_stream = pipeline.train_stream(
       train, labelled, keys=('label',), global_batch_size=config.train.batch_size,
       seed=seeds.data_seed(config), start_step=start_step, **common, **process)
+  if not with_unlabelled:
+    return pipeline.semi_supervised_stream(labelled_stream)
   unlabelled_stream = pipeline.train_stream(
       train, np.arange(train.num_examples), keys=(),
       global_batch_size=config.train.unlabelled_batch_size, seed=seeds.data_seed(config) + 1,
@@ -244,9 +251,9 @@ class Experiment:
     return jax.jit(step, donate_argnums=0, out_shardings=(replicated, replicated))
 
   def train_batches(self, start_step: int) -> Iterator[dict[str, Any]]:
-    """Global-array-ready numpy batches from `start_step` on; unlabelled only when used."""
-    for batch in train_batches(self.config, self.corpus, self.labelled, self.mesh, start_step):
-      yield batch if self.uses_unlabelled else {'labelled': batch['labelled']}
+    """Numpy batches from `start_step` on; the unlabelled stream only when a term reads it."""
+    return train_batches(self.config, self.corpus, self.labelled, self.mesh, start_step,
+                         with_unlabelled=self.uses_unlabelled)
 
   def evaluator(self) -> Any:
     """`evaluate(params, split) -> [metrics per seed]` over a whole split."""

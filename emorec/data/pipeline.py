@@ -162,7 +162,11 @@ def eval_stream(
       .prefetch(tf.data.AUTOTUNE))
 
 
-def semi_supervised_stream(labelled: tf.data.Dataset, unlabelled: tf.data.Dataset) -> Iterator[
-    dict[str, Batch]]:
-  """Zips the labelled and unlabelled streams into {'labelled': …, 'unlabelled': …} numpy batches."""
-  return tf.data.Dataset.zip({'labelled': labelled, 'unlabelled': unlabelled}).as_numpy_iterator()
+def semi_supervised_stream(labelled: tf.data.Dataset,
+                           unlabelled: tf.data.Dataset | None = None) -> Iterator[dict[str, Batch]]:
+  """Zips the streams into {'labelled': …, 'unlabelled': …} numpy batches (labelled alone when
+  there is no unlabelled stream)."""
+  streams = {'labelled': labelled}
+  if unlabelled is not None:
+    streams['unlabelled'] = unlabelled
+  return tf.data.Dataset.zip(streams).as_numpy_iterator()

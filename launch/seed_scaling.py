@@ -1,0 +1,32 @@
+"""Wall time of seed ensembles: `python launch/seed_scaling.py --config=configs/synthetic.py`.
+
+Trains K = 1, 2, 4, 8 replicas in one compiled program each and prints the median seconds per
+step and its ratio to K = 1, all measured side by side in this one process.
+"""
+
+from absl import app, flags
+from ml_collections import config_flags
+
+from emorec import benchmark, report
+
+_CONFIG = config_flags.DEFINE_config_file('config', None, 'Config file to measure.')
+_SEEDS = flags.DEFINE_list('num_seeds', ['1', '2', '4', '8'], 'Ensemble sizes to time.')
+_STEPS = flags.DEFINE_integer('steps', 20, 'Train steps per timed repeat.')
+_REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (the median is reported).')
+
+
+def main(argv):
+  del argv
+  counts = [int(k) for k in _SEEDS.value]
+  seconds = benchmark.seed_scaling(_CONFIG.value, counts, steps=_STEPS.value,
+                                   repeats=_REPEATS.value)
+  base = seconds[counts[0]]
+  rows = [[str(k), f'{1000 * s:.2f}', f'{s / base:.2f}', f'{s / (k * base):.2f}']
+          for k, s in seconds.items()]
+  print(report.markdown_table(
+      ['K', 'ms / step', f'time vs K={counts[0]}', 'time per replica vs K=1'], rows))
+
+
+if __name__ == '__main__':
+  flags.mark_flags_as_required(['config'])
+  app.run(main)
