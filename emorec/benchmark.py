@@ -6,6 +6,7 @@ measured in the same process, so the utilisation figure is a ratio taken side by
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import itertools
 import resource
@@ -118,7 +119,7 @@ def seed_scaling(config: ml_collections.ConfigDict, num_seeds: Sequence[int], *,
   """Seconds per train step for each seed-ensemble size K, measured in this one process."""
   seconds = {}
   for count in num_seeds:
-    variant = ml_collections.ConfigDict(config.to_dict())
+    variant = copy.deepcopy(config)
     variant.num_seeds = count
     experiment = train.build_experiment(variant)
     seconds[count] = time_train_step(experiment, steps=steps, repeats=repeats).step_seconds

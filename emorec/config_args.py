@@ -1,7 +1,9 @@
-"""Parsing the argument string of `get_config(arg)`: `"smoke,encoder=gru,label_fraction=0.1"`."""
+"""Config arguments: `get_config(arg)` strings (`"smoke,encoder=gru"`) and dotted overrides."""
 
 from __future__ import annotations
 
+import ast
+import copy
 from typing import Any
 
 import ml_collections
@@ -28,3 +30,31 @@ def parse_arg(arg: str | None, **defaults: Any) -> ml_collections.ConfigDict:
     else:
       parsed[key] = type(default)(value.strip())
   return parsed
+
+
+def apply_overrides(config: ml_collections.ConfigDict,
+                    overrides: dict[str, str]) -> ml_collections.ConfigDict:
+  """A copy of `config` with dotted fields set from strings (`{'train.num_steps': '500'}`).
+
+  Each value is read as a Python literal when it parses as one (numbers, tuples, None,
+  booleans), else kept as a string; unknown fields are errors naming the field.
+  """
+  updated = copy.deepcopy(config)
+  for dotted, text in overrides.items():
+    node = updated
+    *parents, leaf = dotted.split('.')
+    for parent in parents:
+      if parent not in node:
+        raise ValueError(f'Unknown config field {dotted!r}: no {parent!r}.')
+      node = node[parent]
+    if leaf not in node:
+      raise ValueError(f'Unknown config field {dotted!r}.')
+    node[leaf] = _literal(text)
+  return updated
+
+
+def _literal(text: str) -> Any:
+  try:
+    return ast.literal_eval(text)
+  except (ValueError, SyntaxError):
+    return text

@@ -1,0 +1,40 @@
+"""Config arguments, dotted overrides and comparison variants."""
+
+import pytest
+
+from configs import synthetic as synthetic_config
+from emorec import compare, config_args
+
+
+def test_parse_arg_types_and_flags():
+  args = config_args.parse_arg('smoke,encoder=gru,label_fraction=0.1', smoke=False,
+                               encoder='meanpool', label_fraction=1.0)
+  assert args.smoke is True and args.encoder == 'gru' and args.label_fraction == 0.1
+  with pytest.raises(ValueError, match="Unknown config argument 'colour'"):
+    config_args.parse_arg('colour=red', smoke=False)
+
+
+def test_apply_overrides_reads_literals_and_leaves_the_original():
+  config = synthetic_config.get_config('smoke')
+  updated = config_args.apply_overrides(
+      config, {'train.num_steps': '9', 'model.encoder': 'gru', 'data.seed': '3'})
+  assert updated.train.num_steps == 9 and updated.model.encoder == 'gru'
+  assert updated.data.seed == 3 and config.data.seed is None and config.train.num_steps == 6
+  with pytest.raises(ValueError, match="Unknown config field 'train.nope'"):
+    config_args.apply_overrides(config, {'train.nope': '1'})
+
+
+def test_parse_variant():
+  assert compare.parse_variant('10% labels:data.label_fraction=0.1;seed=2') == (
+      '10% labels', {'data.label_fraction': '0.1', 'seed': '2'})
+  assert compare.parse_variant('baseline:') == ('baseline', {})
+  with pytest.raises(ValueError, match='is not field=value'):
+    compare.parse_variant('bad:seed')
+
+
+def test_table_shows_mean_and_std():
+  results = {'a': {'test/wa': 0.5, 'test/wa_std': 0.01, 'test/ua': 0.4, 'test/ua_std': 0.02,
+                   'test/weighted_f1': 0.3, 'test/weighted_f1_std': 0.0,
+                   'test/macro_f1': 0.2, 'test/macro_f1_std': 0.0, 'bayes_accuracy': 0.8}}
+  text = compare.table(results)
+  assert '| a       | 50.0 ± 1.0 | 40.0 ± 2.0 |' in text and 'Bayes ceiling (WA): 80.0' in text
