@@ -20,6 +20,11 @@ Generative story (every parameter is derived from ``SyntheticSpec.seed``):
    observes another state: 'conflicting' takes the state of another class (uniform over the
    other classes) uttered by an unseen speaker, 'empty' the state of an emotionless utterance
    (the prior mean of the prototypes) by an unseen speaker, 'mixed' either with equal odds.
+5. **Multi-label** (``multi_label``, the CMU-MOSEI setting). An utterance carries a set of
+   1 + Poisson(``mean_emotions`` - 1) emotions (at most all of them), drawn without
+   replacement with odds following the class prior, and its state sums their prototypes:
+   ``z = sum_{k in set} prototype[k] + offset[s] + state_noise * eps``. A conflicting modality
+   takes the state of a class other than the first emotion drawn.
 
 Only the small per-utterance arrays (labels, speakers, states, lengths, phases) are held in
 memory; frames are generated on the fly inside tf.data, their noise from stateless random ops
@@ -29,7 +34,8 @@ keyed by the example's index, so example i is identical whenever and wherever it
 drawn from, and of noise independent of the label. The optimal classifier that sees these
 (speaker offset unknown, hence marginalised: z | y ~ N(prototype[y], (speaker_scale**2 +
 state_noise**2) I)) bounds the accuracy of any model on utterances of unseen speakers;
-``bayes_accuracy`` estimates it by Monte Carlo.
+``bayes_accuracy`` estimates it by Monte Carlo. Multi-label corpora report no ceiling: the
+optimal decision per emotion would marginalise over every emotion set.
 """
 
 from __future__ import annotations
@@ -98,6 +104,9 @@ class SyntheticSpec:
     conflict_share: share of utterances with one modality observing another state.
     conflict_kind: 'conflicting' (another class's state), 'empty' (an emotionless state) or
       'mixed' (half each).
+    multi_label: whether utterances carry sets of emotions (examples then hold ``labels``
+      [K] in {0, 1} instead of ``label``).
+    mean_emotions: mean size of an utterance's emotion set when ``multi_label`` (>= 1).
   """
 
   seed: int = 0
@@ -107,8 +116,8 @@ class SyntheticSpec:
   num_test: int = 1_000
   num_speakers: int = 60
   speaker_independent: bool = True
-  latent_dim: int = 16
-  prototype_scale: float = 2.75
+  latent_dim: int = 32
+  prototype_scale: float = 2.5
   speaker_scale: float = 0.5
   state_noise: float = 1.0
   imbalance: float = 0.5
@@ -124,12 +133,14 @@ class SyntheticSpec:
   audio_max_length: int = 30
   vision_min_length: int = 10
   vision_max_length: int = 30
-  map_hidden: int = 64
-  map_gain: float = 1.0
+  map_hidden: int = 128
+  map_gain: float = 3.0
   nuisance_scale: float = 0.5
   nuisance_components: int = 3
-  conflict_share: float = 0.1
+  conflict_share: float = 0.05
   conflict_kind: str = 'mixed'
+  multi_label: bool = False
+  mean_emotions: float = 1.5
 
   def __post_init__(self):
     if isinstance(self.emotions, str):
@@ -198,6 +209,11 @@ def _validate(spec: SyntheticSpec) -> None:
   for field in ('speaker_scale', 'imbalance', 'nuisance_scale'):
     _check_float(spec, field)
   _check_float(spec, 'conflict_share', at_most=1.0)
+  if not isinstance(spec.multi_label, (bool, np.bool_)):
+    _fail('multi_label', 'a bool', spec.multi_label)
+  _check_float(spec, 'mean_emotions', positive=True, at_most=spec.num_classes)
+  if spec.mean_emotions < 1:
+    _fail('mean_emotions', f'in [1, {spec.num_classes}]', spec.mean_emotions)
   if spec.conflict_kind not in CONFLICT_KINDS:
     _fail('conflict_kind', f'one of {CONFLICT_KINDS}', spec.conflict_kind)
   for modality in MODALITIES:
@@ -291,7 +307,7 @@ class Utterances:
   """The latent side of one split, one row per utterance.
 
   Attributes:
-    labels: [N] int32 classes.
+    labels: [N] int32 classes, or [N, K] int32 {0, 1} emotion sets (multi_label).
     speakers: [N] int32 speaker ids.
     states: [N, latent_dim] latent emotional states z.
     observed_states: [N, M, latent_dim] the state each modality observes (z unless conflicting).
@@ -315,6 +331,20 @@ class Utterances:
 def _stratified_labels(rng: np.random.Generator, prior: np.ndarray, count: int) -> np.ndarray:
   """``count`` labels in exact prior proportions (up to rounding), in random order."""
   return rng.permutation(np.repeat(np.arange(len(prior)), _apportion(prior, count)))
+
+
+def _emotion_sets(rng: np.random.Generator, spec: SyntheticSpec,
+                  count: int) -> tuple[np.ndarray, np.ndarray]:
+  """``count`` emotion sets [count, K] in {0, 1} and the first emotion drawn for each [count].
+
+  Set sizes are 1 + Poisson(mean_emotions - 1), at most K; the members are drawn without
+  replacement with odds following the class prior (the top ranks of prior-weighted Gumbel
+  keys).
+  """
+  sizes = np.minimum(1 + rng.poisson(spec.mean_emotions - 1, size=count), spec.num_classes)
+  keys = np.log(class_prior(spec)) + rng.gumbel(size=(count, spec.num_classes))
+  ranks = np.argsort(np.argsort(-keys, axis=1), axis=1)
+  return (ranks < sizes[:, None]).astype(np.int32), np.argmax(keys, axis=1)
 
 
 def _fresh_states(rng: np.random.Generator, spec: SyntheticSpec, means: np.ndarray) -> np.ndarray:
@@ -344,11 +374,14 @@ def sample_utterances(spec: SyntheticSpec, split: str) -> Utterances:
   prototypes = emotion_prototypes(spec)
   prior = class_prior(spec)
   rng = _rng(spec, _UTTERANCES, SPLITS.index(split))
-  labels = _stratified_labels(rng, prior, count)
+  if spec.multi_label:
+    labels, first = _emotion_sets(rng, spec, count)
+  else:
+    labels = first = _stratified_labels(rng, prior, count)
   speakers = rng.choice(split_speakers(spec)[split], size=count)
-  states = (prototypes[labels] + speaker_offsets(spec)[speakers]
+  states = (_label_means(spec, labels, prototypes) + speaker_offsets(spec)[speakers]
             + spec.state_noise * rng.normal(size=(count, spec.latent_dim)))
-  conflict_modality, conflict_label = _conflicts(rng, spec, labels)
+  conflict_modality, conflict_label = _conflicts(rng, spec, first)
   observed = np.repeat(states[:, None], len(MODALITIES), axis=1)
   rows = np.flatnonzero(conflict_modality != NO_CONFLICT)
   means = np.where((conflict_label[rows] == NO_CONFLICT)[:, None], prior @ prototypes,
@@ -436,11 +469,19 @@ def _drift(directions: np.ndarray, frequencies: np.ndarray, phases: np.ndarray,
   return np.sin(times[:, None] * frequencies + phases) @ directions
 
 
+def _label_means(spec: SyntheticSpec, labels: np.ndarray, prototypes: np.ndarray) -> np.ndarray:
+  """The state means [N, latent_dim] of labels: a class's prototype, or a set's sum of them."""
+  return labels @ prototypes if spec.multi_label else prototypes[labels]
+
+
 def _population_inputs(rng: np.random.Generator, spec: SyntheticSpec, modality: str,
                        directions: np.ndarray, frequencies: np.ndarray) -> np.ndarray:
   """A sample [_CALIBRATION_SIZE, latent_dim] of map inputs (state plus drift) of ``modality``."""
-  labels = rng.choice(spec.num_classes, size=_CALIBRATION_SIZE, p=class_prior(spec))
-  states = _fresh_states(rng, spec, emotion_prototypes(spec)[labels])
+  if spec.multi_label:
+    labels, _ = _emotion_sets(rng, spec, _CALIBRATION_SIZE)
+  else:
+    labels = rng.choice(spec.num_classes, size=_CALIBRATION_SIZE, p=class_prior(spec))
+  states = _fresh_states(rng, spec, _label_means(spec, labels, emotion_prototypes(spec)))
   phases = rng.uniform(0, 2 * np.pi, size=(_CALIBRATION_SIZE, spec.nuisance_components))
   times = rng.integers(0, spec.length_range(modality)[1], size=_CALIBRATION_SIZE)
   return states + _drift(directions, frequencies, phases, times)
@@ -502,17 +543,20 @@ def _frames_fn(utterances: Utterances, slot: int, mapping: ModalityMap,
 
 def make_example_fn(spec: SyntheticSpec, split: str, utterances: Utterances,
                     maps: Mapping[str, ModalityMap]) -> ExampleFn:
-  """The split's example function: index -> {modality frames, label, speaker, index}."""
+  """The split's example function: index -> {modality frames, label (or labels), speaker,
+  index}."""
   modality_frames = {
       m: _frames_fn(utterances, slot, maps[m], _stream_key(spec, split, m))
       for slot, m in enumerate(MODALITIES)}
-  labels = tf.constant(utterances.labels, tf.int32)
+  label_key, label_dtype = ('labels', tf.float32) if spec.multi_label else ('label', tf.int32)
+  labels = tf.constant(utterances.labels, label_dtype)
   speakers = tf.constant(utterances.speakers, tf.int32)
 
   def example_fn(index: tf.Tensor) -> dict[str, tf.Tensor]:
     index = tf.cast(index, tf.int64)
     example = {m: build(index) for m, build in modality_frames.items()}
-    example.update(label=tf.gather(labels, index), speaker=tf.gather(speakers, index), index=index)
+    example.update({label_key: tf.gather(labels, index)}, speaker=tf.gather(speakers, index),
+                   index=index)
     return example
 
   return example_fn
@@ -523,22 +567,30 @@ def make_synthetic_corpus(spec: SyntheticSpec | None = None) -> Corpus:
 
   ``info`` holds the class prior, the Bayes ceilings with the speaker unknown
   ('bayes_accuracy') and known ('bayes_accuracy_known_speaker'), and the accuracy of the
-  optimal classifier on each split's own utterances ('oracle_accuracy').
+  optimal classifier on each split's own utterances ('oracle_accuracy'); a multi-label
+  corpus has no ceilings but each emotion's share of training utterances ('emotion_rate').
   """
   spec = SyntheticSpec() if spec is None else spec
   maps = {m: modality_map(spec, m) for m in MODALITIES}
-  splits, oracle = {}, {}
-  for split in SPLITS:
-    utterances = sample_utterances(spec, split)
-    splits[split] = Split(labels=utterances.labels,
-                          example_fn=make_example_fn(spec, split, utterances, maps))
-    predictions = bayes_predict(spec, utterances.states, utterances.conflict_label)
-    oracle[split] = float(np.mean(predictions == utterances.labels))
-  info = {
-      'class_prior': tuple(float(p) for p in class_prior(spec)),
+  samples = {split: sample_utterances(spec, split) for split in SPLITS}
+  splits = {split: Split(labels=utterances.labels,
+                         example_fn=make_example_fn(spec, split, utterances, maps))
+            for split, utterances in samples.items()}
+  info = {'class_prior': tuple(float(p) for p in class_prior(spec))}
+  if spec.multi_label:
+    info['emotion_rate'] = tuple(float(r) for r in samples['train'].labels.mean(axis=0))
+  else:
+    info.update(_ceilings(spec, samples))
+  return Corpus(name='synthetic', emotions=spec.emotions, modality_dims=spec.modality_dims(),
+                multi_label=spec.multi_label, splits=splits, info=info)
+
+
+def _ceilings(spec: SyntheticSpec, samples: Mapping[str, Utterances]) -> dict[str, object]:
+  """The Bayes ceilings and each split's oracle accuracy of a single-label corpus."""
+  oracle = {split: float(np.mean(bayes_predict(spec, u.states, u.conflict_label) == u.labels))
+            for split, u in samples.items()}
+  return {
       'bayes_accuracy': bayes_accuracy(spec, _INFO_SAMPLES),
       'bayes_accuracy_known_speaker': bayes_accuracy(spec, _INFO_SAMPLES, known_speaker=True),
       'oracle_accuracy': oracle,
   }
-  return Corpus(name='synthetic', emotions=spec.emotions, modality_dims=spec.modality_dims(),
-                multi_label=False, splits=splits, info=info)
