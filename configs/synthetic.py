@@ -56,7 +56,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   # Fusion of the modality codes: concat | attention.
   config.model.fusion = args.fusion
   config.model.fusion_hidden = 128
-  config.model.dropout = 0.1
+  config.model.dropout = 0.3
 
   # Weights of the objective terms; 0 leaves a term out.
   config.objective = ml_collections.ConfigDict()
@@ -75,7 +75,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.train.warmup_steps = 100
   # Cosine decay ends at learning_rate * final_lr_fraction.
   config.train.final_lr_fraction = 0.01
-  config.train.weight_decay = 1e-4
+  config.train.weight_decay = 1e-2
   # Global-norm gradient clipping; 0 disables.
   config.train.grad_clip_norm = 1.0
   config.train.log_every = 100
