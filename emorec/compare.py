@@ -11,8 +11,11 @@ import ml_collections
 from emorec import config_args, report, train
 
 Variant = tuple[str, dict[str, str]]
+# (title, metric key) of the table's columns, for single-label and multi-label corpora.
+Columns = Sequence[tuple[str, str]]
 _COLUMNS = (('WA', 'test/wa'), ('UA', 'test/ua'), ('weighted F1', 'test/weighted_f1'),
             ('macro F1', 'test/macro_f1'))
+_MULTILABEL_COLUMNS = (('WAcc', 'test/wacc'), ('weighted F1', 'test/wf1'), ('AUC', 'test/auc'))
 
 
 def parse_variant(text: str) -> Variant:
@@ -38,20 +41,28 @@ def run_variants(config: ml_collections.ConfigDict, variants: Sequence[Variant],
   return results
 
 
-def table(results: Mapping[str, Mapping[str, float]]) -> str:
-  """Test metrics in percent as mean ± std over seeds, one row per variant."""
+def table(results: Mapping[str, Mapping[str, float]], columns: Columns | None = None) -> str:
+  """Test metrics in percent as mean ± std over seeds, one row per variant.
+
+  `columns` default to WA, UA and F1, or to the multi-label WAcc, F1 and AUC when the
+  results have them.
+  """
+  if columns is None:
+    multi_label = any('test/wacc' in metrics for metrics in results.values())
+    columns = _MULTILABEL_COLUMNS if multi_label else _COLUMNS
   rows = []
   for name, metrics in results.items():
-    cells = [_mean_std(metrics, key) for _, key in _COLUMNS]
+    cells = [mean_std(metrics, key) for _, key in columns]
     rows.append([name, *cells])
-  text = report.markdown_table(['variant', *(title for title, _ in _COLUMNS)], rows)
+  text = report.markdown_table(['variant', *(title for title, _ in columns)], rows)
   ceilings = {m['bayes_accuracy'] for m in results.values() if 'bayes_accuracy' in m}
   if len(ceilings) == 1:
     text += f'\n\nBayes ceiling (WA): {100 * ceilings.pop():.1f}'
   return text
 
 
-def _mean_std(metrics: Mapping[str, float], key: str) -> str:
+def mean_std(metrics: Mapping[str, float], key: str) -> str:
+  """`metrics[key]` in percent, ± its seeds' standard deviation (`key_std`, 0 if absent)."""
   std = metrics.get(f'{key}_std', 0.0)
   return f'{100 * metrics[key]:.1f} ± {100 * std:.1f}'
 

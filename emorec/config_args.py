@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import ast
 import copy
-from typing import Any
+import pathlib
+import runpy
+from typing import Any, Callable
 
 import ml_collections
 
@@ -30,6 +32,17 @@ def parse_arg(arg: str | None, **defaults: Any) -> ml_collections.ConfigDict:
     else:
       parsed[key] = type(default)(value.strip())
   return parsed
+
+
+def sibling_config(config_file: str,
+                   name: str) -> Callable[[str | None], ml_collections.ConfigDict]:
+  """`get_config` of the config file `name`.py beside `config_file`.
+
+  Config files are loaded by path (`--config=configs/x.py`), not imported as a package, so a
+  config extending another loads it this way: `sibling_config(__file__, 'synthetic')(arg)`.
+  """
+  path = pathlib.Path(config_file).with_name(f'{name}.py')
+  return runpy.run_path(str(path))['get_config']
 
 
 def apply_overrides(config: ml_collections.ConfigDict,

@@ -106,7 +106,10 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
   return '\n'.join([line(header), line(['-' * w for w in widths])] + [line(r) for r in rows])
 
 
-_HEADLINE_METRICS = ('wa', 'ua', 'weighted_f1', 'macro_f1')
+# (metric, title) of the headline columns, for single-label and multi-label corpora.
+_HEADLINE_METRICS = (('wa', 'WA'), ('ua', 'UA'), ('weighted_f1', 'weighted F1'),
+                     ('macro_f1', 'macro F1'))
+_MULTILABEL_HEADLINE_METRICS = (('wacc', 'WAcc'), ('wf1', 'weighted F1'), ('auc', 'AUC'))
 
 
 def _percent(results: dict[str, float], key: str) -> str:
@@ -123,16 +126,19 @@ def results_table(results: dict[str, float]) -> str:
   Args:
     results: flat keys such as 'test/wa' or 'test/text/wa' (a modality's own head), with
       'test/wa_std' beside them for seed ensembles, plus 'bayes_accuracy' when the corpus
-      knows its ceiling.
+      knows its ceiling. Multi-label results ('test/wacc', …) show WAcc, F1 and AUC.
   """
-  heads = sorted({k.split('/')[1] for k in results if k.count('/') == 2 and k.endswith('/wa')})
+  multi_label = 'test/wacc' in results or 'validation/wacc' in results
+  headline = _MULTILABEL_HEADLINE_METRICS if multi_label else _HEADLINE_METRICS
+  first = f'/{headline[0][0]}'
+  heads = sorted({k.split('/')[1] for k in results if k.count('/') == 2 and k.endswith(first)})
   rows = []
   for split in ('validation', 'test'):
     for head in ('fused', *heads):
       prefix = f'{split}/' if head == 'fused' else f'{split}/{head}/'
-      if f'{prefix}wa' in results:
-        rows.append([split, head] + [_percent(results, prefix + m) for m in _HEADLINE_METRICS])
-  table = markdown_table(['split', 'head', 'WA', 'UA', 'weighted F1', 'macro F1'], rows)
+      if f'{prefix}{headline[0][0]}' in results:
+        rows.append([split, head] + [_percent(results, prefix + m) for m, _ in headline])
+  table = markdown_table(['split', 'head', *(title for _, title in headline)], rows)
   if 'bayes_accuracy' in results:
     table += ('\n\nBayes ceiling (accuracy given the latent state): '
               f'{100 * results["bayes_accuracy"]:.1f}')

@@ -19,7 +19,6 @@ from typing import Any, Iterator, Mapping
 
 import flax.linen as nn
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import optax
@@ -29,7 +28,7 @@ from flax.training import train_state
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 
-from emorec import checkpoints, evaluate, objectives, seeds, sharding, writers
+from emorec import checkpoints, evaluate, objectives, protocols, seeds, sharding, writers
 from emorec.data import loader, pipeline
 from emorec.data.corpus import Corpus
 from emorec.models import build_model
@@ -37,7 +36,6 @@ from emorec.objectives.base import Outputs
 
 TrainState = train_state.TrainState
 Metrics = dict[str, jax.Array]
-_EVAL_KEYS = ('label',)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,7 +119,7 @@ def train_step(state: TrainState, batch: Mapping[str, Mapping[str, jax.Array]], 
   metrics = {
       'loss': loss,
       'grad_norm': optax.tree.norm(grads),
-      'accuracy': jnp.mean(jnp.argmax(logits, -1) == batch['labelled']['label']),
+      'accuracy': objectives.supervised.accuracy(logits, batch['labelled']),
       **{f'loss/{name}': value for name, value in values.items()},
   }
   return state.apply_gradients(grads=grads), metrics
@@ -179,7 +177,7 @@ def train_batches(config: ml_collections.ConfigDict, corpus: Corpus, labelled: n
   sharding.check_batch_size(
       'train.unlabelled_batch_size', config.train.unlabelled_batch_size, mesh)
   labelled_stream = pipeline.train_stream(
-      train, labelled, keys=('label',), global_batch_size=config.train.batch_size,
+      train, labelled, keys=(corpus.label_key,), global_batch_size=config.train.batch_size,
       seed=seeds.data_seed(config), start_step=start_step, **common, **process)
   if not with_unlabelled:
     return pipeline.semi_supervised_stream(labelled_stream)
@@ -194,7 +192,7 @@ def eval_batches(config: ml_collections.ConfigDict, corpus: Corpus, split: str,
                  mesh: Mesh) -> Iterator[dict[str, np.ndarray]]:
   sharding.check_batch_size('eval.batch_size', config.eval.batch_size, mesh)
   return pipeline.eval_stream(
-      corpus.splits[split], keys=_EVAL_KEYS, global_batch_size=config.eval.batch_size,
+      corpus.splits[split], keys=(corpus.label_key,), global_batch_size=config.eval.batch_size,
       process_index=jax.process_index(), process_count=jax.process_count(),
       **_stream_config(config)).as_numpy_iterator()
 
@@ -214,10 +212,16 @@ def _mean_metrics(history: list[Metrics]) -> dict[str, float]:
 
 @dataclasses.dataclass(frozen=True)
 class Experiment:
-  """Everything a config determines before training: data, mesh, model, objective, schedule."""
+  """Everything a config determines before training: data, mesh, model, objective, schedule.
+
+  `corpus` is the whole corpus; `view` the corpus as training sees it under the protocol of
+  `data.held_out` and `data.few_shot` (`protocols.view_of`; the corpus itself when none is
+  held out). The model scores the view's emotions.
+  """
 
   config: ml_collections.ConfigDict
   corpus: Corpus
+  view: Corpus
   mesh: Mesh
   model: nn.Module
   terms: Mapping[str, tuple[objectives.Term, float]]
@@ -252,17 +256,40 @@ class Experiment:
 
   def train_batches(self, start_step: int) -> Iterator[dict[str, Any]]:
     """Numpy batches from `start_step` on; the unlabelled stream only when a term reads it."""
-    return train_batches(self.config, self.corpus, self.labelled, self.mesh, start_step,
+    return train_batches(self.config, self.view, self.labelled, self.mesh, start_step,
                          with_unlabelled=self.uses_unlabelled)
 
-  def evaluator(self) -> Any:
-    """`evaluate(params, split) -> [metrics per seed]` over a whole split."""
-    eval_step = evaluate.make_eval_step(self.model, self.mesh, self.num_seeds)
+  def split_evaluator(self, corpus: Corpus) -> Any:
+    """`evaluate(params, split) -> [metrics per seed]` over a whole split of `corpus`, every
+    emotion of which is scored (see `protocols.scoring_model`)."""
+    model, columns = protocols.scoring_model(self.model, self.view.emotions, corpus.emotions)
+    eval_step = evaluate.make_eval_step(model, self.mesh, self.num_seeds, columns=columns,
+                                        num_classes=corpus.num_classes)
+    threshold = self.config.eval.get('threshold', 0.5)
 
     def run(params: Any, split: str) -> list[dict[str, float]]:
-      batches = eval_batches(self.config, self.corpus, split, self.mesh)
-      return evaluate.evaluate(eval_step, params, batches, self.mesh, self.corpus.emotions,
-                               self.num_seeds)
+      batches = eval_batches(self.config, corpus, split, self.mesh)
+      return evaluate.evaluate(eval_step, params, batches, self.mesh, corpus.emotions,
+                               self.num_seeds, threshold=threshold)
+
+    return run
+
+  def evaluator(self) -> Any:
+    """`evaluate(params, split) -> [metrics per seed]` over a whole split.
+
+    Validation is scored on the view (it selects the checkpoint without the held-out
+    emotions); test on the whole corpus over every emotion, with the 'unseen/…' and
+    'seen/…' means of `protocols.group_means` when emotions are held out.
+    """
+    on_view = self.split_evaluator(self.view)
+    on_corpus = on_view if self.view is self.corpus else self.split_evaluator(self.corpus)
+    held_out = tuple(self.config.data.get('held_out', ()))
+
+    def run(params: Any, split: str) -> list[dict[str, float]]:
+      if split != 'test':
+        return on_view(params, split)
+      return [{**m, **protocols.group_means(m, self.corpus.emotions, held_out)}
+              for m in on_corpus(params, split)]
 
     return run
 
@@ -270,16 +297,20 @@ class Experiment:
 def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
   """Loads the corpus and builds the mesh, model and objective a config names."""
   corpus = loader.load_corpus(config.data)
+  view = protocols.view_of(corpus, config.data, seeds.data_seed(config))
   mesh = sharding.make_data_mesh(config.get('num_devices'))
+  train_labels = view.splits['train'].labels
   labelled = pipeline.labelled_subset(
-      corpus.splits['train'].labels, config.data.label_fraction, seeds.data_seed(config),
+      train_labels, config.data.label_fraction, seeds.data_seed(config),
       stratified=config.data.stratified)
   return Experiment(
       config=config,
       corpus=corpus,
+      view=view,
       mesh=mesh,
-      model=build_model(config.model, corpus.modality_dims, corpus.num_classes),
-      terms=objectives.active_terms(config),
+      model=build_model(config.model, corpus.modality_dims, view.num_classes,
+                        label_words=view.emotions),
+      terms=objectives.active_terms(config, train_labels[labelled]),
       labelled=labelled,
       num_steps=num_train_steps(config.train, len(labelled)),
       num_seeds=seeds.num_seeds(config))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from emorec import models
-from emorec.models import encoders, fusion
+from emorec.models import autoencoder, encoders, fusion
 
 DIMS = {'text': 5, 'audio': 3, 'vision': 2}
 # Real frames per utterance and modality; 0 marks the modality absent for that utterance.
@@ -322,3 +322,63 @@ def test_jit_traces_once_per_shape():
   for seed in range(3):
     forward(built.variables, make_batch(seed=seed))
   assert len(traces) == 1
+
+
+def test_plain_classifier_has_no_autoencoder_outputs():
+  built = build(encoder='meanpool', fusion='concat')
+  _, aux = built.apply(built.variables, *built.inputs, train=False)
+  assert set(aux) == {'codes', 'present', 'fused', 'modality_logits'}
+
+
+def test_autoencoder_parameter_count():
+  # As test_classifier_parameter_count, plus projections to code_dim 3 (which fusion and heads
+  # then read) and statistics decoders 3 -> 5 -> 2 D_m.
+  built = build(encoder='meanpool', fusion='concat', code_dim=3, reconstruction='statistics',
+                decoder_width=5, decoder_depth=1)
+  assert {name: count(p) for name, p in built.variables['params'].items()} == {
+      'encoder_text': (5*4 + 4) + 2*4,
+      'encoder_audio': (3*2 + 2) + 2*2,
+      'project_text': 4*3 + 3,
+      'project_audio': 2*3 + 3,
+      'fusion': (3 + 3)*6 + 6,
+      'head_fused': 6*3 + 3,
+      'head_text': 3*3 + 3,
+      'head_audio': 3*3 + 3,
+      'decoder_text': (3*5 + 5) + (5*10 + 10),
+      'decoder_audio': (3*5 + 5) + (5*6 + 6),
+  }
+
+
+@pytest.mark.parametrize('reconstruction', ['statistics', 'sequence'])
+def test_reconstructions_and_their_targets(reconstruction):
+  built = build(encoder='meanpool', fusion='attention', code_dim=3,
+                reconstruction=reconstruction, decoder_width=5, decoder_depth=2)
+  batch = built.inputs[0]
+  logits, aux = built.apply(built.variables, batch, train=False)
+  assert logits.shape == (3, NUM_CLASSES)
+  assert {m: z.shape for m, z in aux['common_codes'].items()} == {'text': (3, 3), 'audio': (3, 3)}
+  for m, (prediction, target, mask) in aux['reconstructions'].items():
+    assert prediction.shape == target.shape
+    x, frames = batch[m], batch[f'{m}_mask']
+    if reconstruction == 'statistics':
+      np.testing.assert_array_equal(mask, aux['present'][m])
+      for i, length in enumerate(LENGTHS[m][:3]):
+        if length:
+          real = x[i, :length]
+          np.testing.assert_allclose(target[i], np.concatenate([real.mean(0), real.std(0)]),
+                                     rtol=1e-4, atol=1e-3)
+    else:
+      np.testing.assert_array_equal(mask, frames)
+      np.testing.assert_array_equal(target, x * frames[..., None])
+
+
+def test_utterance_statistics_of_an_empty_sequence_are_finite():
+  x = np.full((1, 4, 2), np.nan, np.float32)
+  stats = autoencoder.utterance_statistics(x, np.zeros((1, 4), np.float32))
+  assert stats.shape == (1, 4) and np.isfinite(stats).all()
+
+
+def test_unknown_reconstruction_is_named():
+  with pytest.raises(ValueError, match="unknown reconstruction 'pixels'; choose one of: "
+                                       'sequence, statistics'):
+    models.build_model(model_config(reconstruction='pixels'), DIMS, NUM_CLASSES)

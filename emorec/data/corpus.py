@@ -62,5 +62,10 @@ class Corpus:
     return len(self.emotions)
 
   @property
+  def label_key(self) -> str:
+    """The example key holding the labels: 'labels' (multi-label) or 'label'."""
+    return 'labels' if self.multi_label else 'label'
+
+  @property
   def modalities(self) -> tuple[str, ...]:
     return tuple(m for m in MODALITIES if m in self.modality_dims)

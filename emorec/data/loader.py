@@ -27,13 +27,12 @@ def validate_corpus(corpus: Corpus) -> None:
   missing = [s for s in REQUIRED_SPLITS if s not in corpus.splits]
   if missing:
     raise ValueError(f'Corpus {corpus.name!r} lacks split(s) {missing}.')
-  label_key = 'labels' if corpus.multi_label else 'label'
   for name, split in corpus.splits.items():
     if split.num_examples == 0:
       raise ValueError(f'Corpus {corpus.name!r}, split {name!r} is empty.')
     spec = tf.function(split.example_fn).get_concrete_function(
         tf.TensorSpec([], tf.int64)).structured_outputs
-    for key in (*corpus.modalities, label_key):
+    for key in (*corpus.modalities, corpus.label_key):
       if key not in spec:
         raise ValueError(f'Corpus {corpus.name!r}, split {name!r}: examples lack key {key!r}.')
     for modality, dim in corpus.modality_dims.items():

@@ -12,21 +12,39 @@
   merge_directions: 'concat' (each direction hidden // 2 wide) | 'sum' (gru, lstm).
   pooling: 'mean' over real frames | 'last' real frame of each direction (gru, lstm).
   fusion: fusion of the codes: 'concat' | 'attention'.
-  fusion_hidden: width of the fused representation.
+  fusion_hidden: width of the fused representation (concat: 0 keeps the concatenation).
   dropout: rate inside the encoders and on the fused representation.
 
-Optional fields (absent or falsy: the plain classifier), for the CMDM autoencoders:
+Optional fields of the CMDM autoencoders (absent, or code_dim 0 and reconstruction '': the
+plain classifier):
 
   code_dim: width of the common code each modality is projected to; fusion, heads and
     decoders then read it (see ``MultimodalClassifier``).
   reconstruction: what each modality's decoder reconstructs: 'statistics' | 'sequence'.
   decoder_width: hidden width of the decoders.
   decoder_depth: hidden layers of the decoders.
+
+and for contrastive regularization (CR) and its authors' baseline:
+
+  critic_hidden: hidden width of the pair critics; 0 (or absent) builds none.
+  critic_pairs: the pairs the critics score: 'all' or e.g. 'audio-text,audio-vision'.
+  modality_encoder: ConfigDict {modality: 'spectrogram_cnn' | 'attention_lstm'} replacing
+    ``encoder`` for the modalities it names (``modality_encoders.MODALITY_ENCODERS``).
+
+and for the head (absent: 'classifier'):
+
+  head: 'classifier' (dense heads on the fused and on each code) | 'emotion_embedding'
+    (MTEE: the codes scored against the emotion word vectors, see ``emotion_embedding``;
+    ``build_model`` then needs ``label_words``).
+  emotion_embedding: ConfigDict of the MTEE head: ``map`` (f_a, f_v: 'linear' | 'mlp'),
+    ``text_map`` (f_t: 'identity', which needs the text code as wide as the word vectors,
+    | 'linear' | 'mlp'), ``map_hidden`` (width of 'mlp' maps), ``similarity`` ('dot' |
+    'cosine') and ``temperature`` (of 'cosine').
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import flax.core
 import flax.linen as nn
@@ -34,12 +52,17 @@ import ml_collections
 
 from emorec.models.autoencoder import DECODERS, Reconstruction
 from emorec.models.classifier import MultimodalClassifier
+from emorec.models.critic import parse_pairs
+from emorec.models.emotion_embedding import (
+    MAPS, SIMILARITIES, EmotionEmbeddingClassifier, LabelTable, with_labels)
 from emorec.models.encoders import ENCODERS, lookup, make_encoder, masked_mean
 from emorec.models.fusion import FUSIONS, make_fusion
+from emorec.models.modality_encoders import MODALITY_ENCODERS
 
 __all__ = [
-    'DECODERS', 'ENCODERS', 'FUSIONS', 'MultimodalClassifier', 'Reconstruction', 'build_model',
-    'make_encoder', 'make_fusion', 'masked_mean',
+    'DECODERS', 'ENCODERS', 'FUSIONS', 'EmotionEmbeddingClassifier', 'LabelTable',
+    'MultimodalClassifier', 'Reconstruction', 'build_model', 'make_encoder', 'make_fusion',
+    'masked_mean', 'with_labels',
 ]
 
 # Config fields that only some encoders read: {encoder: {encoder field: config field}}.
@@ -62,9 +85,67 @@ def _check_modalities(names: Iterable[str], modality_dims: Mapping[str, int], wh
                      f"it has: {', '.join(modality_dims)}")
 
 
+def _modality_encoder(model_config: ml_collections.ConfigDict,
+                      modality_dims: Mapping[str, int]) -> flax.core.FrozenDict:
+  names = model_config.modality_encoder.to_dict() if 'modality_encoder' in model_config else {}
+  _check_modalities(names, modality_dims, 'model.modality_encoder')
+  for name in names.values():
+    lookup('modality encoder', name, MODALITY_ENCODERS)
+  return flax.core.FrozenDict(names)
+
+
+def _critic_fields(model_config: ml_collections.ConfigDict,
+                   modalities: tuple[str, ...]) -> dict[str, object]:
+  """The classifier's critic fields: none unless ``critic_hidden`` is set."""
+  if not model_config.get('critic_hidden'):
+    return {}
+  pairs = parse_pairs(model_config.critic_pairs, modalities, field='model.critic_pairs')
+  return {'critic_pairs': pairs, 'critic_hidden': model_config.critic_hidden}
+
+
+def _classifier_head(model_config: ml_collections.ConfigDict, modalities: tuple[str, ...],
+                     label_words: Sequence[str] | None) -> tuple[type[nn.Module], dict[str, Any]]:
+  del model_config, modalities, label_words
+  return MultimodalClassifier, {}
+
+
+def _emotion_embedding_head(
+    model_config: ml_collections.ConfigDict, modalities: tuple[str, ...],
+    label_words: Sequence[str] | None) -> tuple[type[nn.Module], dict[str, Any]]:
+  if label_words is None:
+    raise ValueError("model.head='emotion_embedding' scores emotions through their word vectors; "
+                     'build_model needs label_words.')
+  unsupported = [f for f in ('reconstruction', 'critic_hidden') if model_config.get(f)]
+  if unsupported:
+    raise ValueError(f"model.head='emotion_embedding' does not combine with model."
+                     f"{unsupported[0]}; unset it.")
+  options = model_config.emotion_embedding
+  lookup('label map', options.map, MAPS)
+  lookup('label map', options.text_map, MAPS)
+  lookup('similarity', options.similarity, dict.fromkeys(SIMILARITIES))
+  maps = {m: options.text_map if m == 'text' else options.map for m in modalities}
+  return EmotionEmbeddingClassifier, {
+      'labels': LabelTable.from_words(label_words),
+      'maps': flax.core.FrozenDict(maps),
+      'map_hidden': options.map_hidden,
+      'similarity': options.similarity,
+      'temperature': options.temperature,
+  }
+
+
+# Each gives the model class of a ``model.head`` and the fields only that class takes.
+_HEADS = {'classifier': _classifier_head, 'emotion_embedding': _emotion_embedding_head}
+
+
 def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[str, int],
-                num_classes: int) -> nn.Module:
-  """The classifier ``model_config`` describes (fields: see the module docstring)."""
+                num_classes: int, *, label_words: Sequence[str] | None = None) -> nn.Module:
+  """The model ``model_config`` describes (fields: see the module docstring).
+
+  ``label_words`` name the ``num_classes`` emotions in output order; the emotion-embedding
+  head scores them through their word vectors.
+  """
+  if label_words is not None and len(label_words) != num_classes:
+    raise ValueError(f'{len(label_words)} label_words for num_classes={num_classes}.')
   modalities = tuple(model_config.modalities)
   if not modalities:
     raise ValueError(f"model.modalities is empty; the corpus has: {', '.join(modality_dims)}")
@@ -79,7 +160,9 @@ def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[
     lookup('reconstruction', autoencoder['reconstruction'], DECODERS)
   options = {field: model_config[config_field] for field, config_field
              in _ENCODER_OPTIONS.get(model_config.encoder, {}).items()}
-  return MultimodalClassifier(
+  head = lookup('head', model_config.get('head', 'classifier'), _HEADS)
+  model_class, head_fields = head(model_config, modalities, label_words)
+  return model_class(
       modalities=modalities,
       num_classes=num_classes,
       encoder=model_config.encoder,
@@ -90,5 +173,8 @@ def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[
       fusion=model_config.fusion,
       fusion_hidden=model_config.fusion_hidden,
       dropout=model_config.dropout,
+      modality_encoder=_modality_encoder(model_config, modality_dims),
       **autoencoder,
+      **_critic_fields(model_config, modalities),
+      **head_fields,
   )

@@ -24,7 +24,7 @@ from emorec.models.encoders import lookup, masked_mean, sinusoidal_positions, ze
 
 
 class Reconstruction(NamedTuple):
-  """A decoder's output: ``prediction`` and ``target`` [B, F] or [B, T, D], ``mask`` [B] or [B, T]."""
+  """A decoder's output: ``prediction``, ``target`` [B, F] or [B, T, D]; ``mask`` [B] or [B, T]."""
 
   prediction: jax.Array
   target: jax.Array

@@ -1,7 +1,8 @@
 """The multimodal classifier: modality encoders, fusion, a fused head and per-modality heads.
 
 Optionally (CMDM) each modality's code is projected to a common dimension and decoded back to
-its input by an autoencoder decoder.
+its input by an autoencoder decoder, and (CR) pair critics score every pairing of two
+modalities' codes in the batch.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from emorec.models.autoencoder import Reconstruction, make_decoder
+from emorec.models.critic import Pair, PairCritic, pair_name
 from emorec.models.encoders import make_encoder
 from emorec.models.fusion import make_fusion
+from emorec.models.modality_encoders import MODALITY_ENCODERS
 
 Arrays = dict[str, jnp.ndarray]
 
@@ -26,7 +29,8 @@ class MultimodalClassifier(nn.Module):
   ``classify`` and ``reconstruct``. A model built on this one (another head) extends ``setup``
   and reuses the stages, also alone through ``apply(..., method=...)``. Parameters are named
   ``encoder_<modality>``, ``fusion``, ``head_fused`` and ``head_<modality>``; with
-  ``code_dim`` also ``project_<modality>``, with ``reconstruction`` also ``decoder_<modality>``.
+  ``code_dim`` also ``project_<modality>``, with ``reconstruction`` also ``decoder_<modality>``,
+  with ``critic_pairs`` also ``critic_<a>_<b>``.
 
   With ``code_dim`` > 0 each encoder output h_m is projected linearly to z_m [B, code_dim],
   a space common to all modalities, and z_m replaces h_m downstream: the fusion, the
@@ -50,6 +54,10 @@ class MultimodalClassifier(nn.Module):
       ``autoencoder.DECODERS`` ('statistics' | 'sequence'); '' for no decoders.
     decoder_width: hidden width of the decoders.
     decoder_depth: hidden layers of the decoders.
+    modality_encoder: encoders of ``modality_encoders.MODALITY_ENCODERS`` replacing
+      ``encoder`` for the modalities they name (built with the modality's code width only).
+    critic_pairs: modality pairs (a, b) whose codes a ``PairCritic`` scores; () for none.
+    critic_hidden: hidden width of the critics.
   """
 
   modalities: tuple[str, ...]
@@ -66,14 +74,21 @@ class MultimodalClassifier(nn.Module):
   reconstruction: str = ''
   decoder_width: int = 128
   decoder_depth: int = 1
+  modality_encoder: Mapping[str, str] = flax.core.FrozenDict()
+  critic_pairs: tuple[Pair, ...] = ()
+  critic_hidden: int = 64
+
+  @nn.nowrap
+  def make_modality_encoder(self, m: str) -> nn.Module:
+    """``encoder_<m>``: ``modality_encoder[m]`` if it names ``m``, else ``encoder``."""
+    hidden = self.modality_hidden.get(m, self.hidden)
+    if m in self.modality_encoder:
+      return MODALITY_ENCODERS[self.modality_encoder[m]](hidden=hidden, name=f'encoder_{m}')
+    return make_encoder(self.encoder, hidden=hidden, num_layers=self.num_layers,
+                        dropout=self.dropout, name=f'encoder_{m}', **self.encoder_options)
 
   def setup(self):
-    self.encoders = {
-        m: make_encoder(self.encoder, hidden=self.modality_hidden.get(m, self.hidden),
-                        num_layers=self.num_layers, dropout=self.dropout,
-                        name=f'encoder_{m}', **self.encoder_options)
-        for m in self.modalities
-    }
+    self.encoders = {m: self.make_modality_encoder(m) for m in self.modalities}
     self.fuser = make_fusion(self.fusion, hidden=self.fusion_hidden, dropout=self.dropout,
                              name='fusion')
     self.heads = {target: nn.Dense(self.num_classes, name=f'head_{target}')
@@ -85,6 +100,8 @@ class MultimodalClassifier(nn.Module):
       self.decoders = {m: make_decoder(self.reconstruction, width=self.decoder_width,
                                        depth=self.decoder_depth, name=f'decoder_{m}')
                        for m in self.modalities}
+    self.critics = {pair_name((a, b)): PairCritic(self.critic_hidden, name=f'critic_{a}_{b}')
+                    for a, b in self.critic_pairs}
 
   def encode(self, batch: Mapping[str, jnp.ndarray], *, train: bool) -> tuple[Arrays, Arrays]:
     """Codes {m: [B, H_m]} and presence {m: [B] bool} of every modality."""
@@ -120,13 +137,19 @@ class MultimodalClassifier(nn.Module):
     return {m: self.decoders[m](code, batch[m], batch[f'{m}_mask'])
             for m, code in codes.items()}
 
+  def score_pairs(self, codes: Mapping[str, jnp.ndarray]) -> Arrays:
+    """{'a-b': [B, B]}: each critic's score of (code_a^i, code_b^j) for every i and j."""
+    return {pair_name((a, b)): self.critics[pair_name((a, b))](codes[a], codes[b])
+            for a, b in self.critic_pairs}
+
   def __call__(self, batch: Mapping[str, jnp.ndarray], *,
                train: bool) -> tuple[jnp.ndarray, dict[str, Any]]:
     """``(logits [B, K], aux)``.
 
     aux holds ``codes`` (encoder outputs h_m), ``present``, ``fused`` and
     ``modality_logits``; with ``code_dim`` also ``common_codes`` (z_m), with
-    ``reconstruction`` also ``reconstructions`` ({m: Reconstruction}).
+    ``reconstruction`` also ``reconstructions`` ({m: Reconstruction}), with ``critic_pairs``
+    also ``pair_scores`` ({'a-b': [B, B]} of the codes fusion reads).
     """
     hidden, present = self.encode(batch, train=train)
     codes = self.project(hidden)
@@ -138,4 +161,6 @@ class MultimodalClassifier(nn.Module):
       aux['common_codes'] = codes
     if self.reconstruction:
       aux['reconstructions'] = self.reconstruct(codes, batch)
+    if self.critic_pairs:
+      aux['pair_scores'] = self.score_pairs(codes)
     return logits, aux

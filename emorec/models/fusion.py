@@ -26,7 +26,7 @@ class ConcatFusion(nn.Module):
   """Concatenation of the codes (absent ones zeroed), then Dense -> gelu -> dropout.
 
   Attributes:
-    hidden: output width.
+    hidden: output width; 0 keeps the concatenation itself (no Dense layer).
     dropout: rate on the output.
   """
 
@@ -37,7 +37,8 @@ class ConcatFusion(nn.Module):
   def __call__(self, codes: Mapping[str, jnp.ndarray], present: Mapping[str, jnp.ndarray], *,
                train: bool) -> jnp.ndarray:
     x = jnp.concatenate(list(zero_absent(codes, present).values()), axis=-1)
-    x = nn.gelu(nn.Dense(self.hidden, name='dense')(x))
+    if self.hidden:
+      x = nn.gelu(nn.Dense(self.hidden, name='dense')(x))
     return nn.Dropout(self.dropout, deterministic=not train)(x)
 
 

@@ -23,31 +23,15 @@ Their options live in ``config.cmdm``:
 from __future__ import annotations
 
 import functools
-import itertools
 from typing import Callable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 import ml_collections
 
+from emorec.models.critic import Pair, parse_pairs
 from emorec.objectives.base import Outputs, Term, example_weights, weighted_mean
 from emorec.objectives.mmd import ESTIMATORS, mmd2
-
-Pair = tuple[str, str]
-
-
-def modality_pairs(spec: str, modalities: Sequence[str]) -> tuple[Pair, ...]:
-  """The pairs ``spec`` names: 'all' (every unordered pair) or 'a-b,c-d'."""
-  if spec == 'all':
-    return tuple(itertools.combinations(modalities, 2))
-  pairs = []
-  for item in filter(None, spec.split(',')):
-    pair = tuple(name.strip() for name in item.split('-'))
-    if len(pair) != 2 or pair[0] == pair[1] or not set(pair) <= set(modalities):
-      raise ValueError(f"cmdm.pairs entry {item!r} is not two different modalities 'a-b' of "
-                       f"model.modalities ({', '.join(modalities)})")
-    pairs.append(pair)
-  return tuple(pairs)
 
 
 def _both_present(outputs: Outputs, pair: Pair) -> jax.Array:
@@ -76,7 +60,8 @@ def reconstruction_error(labelled: Outputs, unlabelled: Outputs | None) -> jax.A
   batches = [_reconstruction_sums(o) for o in (labelled, unlabelled) if o is not None]
   errors, counts = [], []
   for m in batches[0]:
-    error, count = (sum(values) for values in zip(*(sums[m] for sums in batches)))
+    error = sum(sums[m][0] for sums in batches)
+    count = sum(sums[m][1] for sums in batches)
     errors.append(error / jnp.maximum(count, 1.0))
     counts.append(count)
   has_modality = jnp.stack(counts) > 0
@@ -119,7 +104,8 @@ DIVERGENCES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
 def prediction_divergence(outputs: Outputs, pairs: Sequence[Pair],
                           divergence: Callable[[jax.Array, jax.Array], jax.Array]) -> jax.Array:
   """Mean over pairs of the divergence between the two heads' predictions, where both exist."""
-  log_probs = {m: jax.nn.log_softmax(logits) for m, logits in outputs.aux['modality_logits'].items()}
+  log_probs = {m: jax.nn.log_softmax(logits)
+               for m, logits in outputs.aux['modality_logits'].items()}
   values = [weighted_mean(divergence(log_probs[a], log_probs[b]), _both_present(outputs, (a, b)))
             for a, b in pairs]
   return jnp.mean(jnp.stack(values))
@@ -133,7 +119,8 @@ def _options(config: ml_collections.ConfigDict, term: str) -> ml_collections.Con
 
 
 def _checked_pairs(config: ml_collections.ConfigDict, term: str) -> tuple[Pair, ...]:
-  pairs = modality_pairs(_options(config, term).pairs, tuple(config.model.modalities))
+  pairs = parse_pairs(_options(config, term).pairs, tuple(config.model.modalities),
+                      field='cmdm.pairs')
   if not pairs:
     raise ValueError(f'objective.{term} needs a pair of modalities; model.modalities is '
                      f'{tuple(config.model.modalities)} and cmdm.pairs {config.cmdm.pairs!r}.')

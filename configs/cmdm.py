@@ -1,0 +1,93 @@
+"""CMDM: semi-supervised cross-modal distribution matching (DESIGN.md section 3).
+
+`--config=configs/cmdm.py:ARG`, ARG a comma-separated list of:
+  dataset=NAME        the base config it extends: synthetic (configs/synthetic.py)
+  ablation=NAME       none | no_mmd | no_reconstruction | supervised (the same predicting
+                      network, trained on the labelled cross-entropy terms only)
+and any argument of the base config, passed on to it, e.g. for synthetic:
+  smoke, label_fraction=F, encoder=NAME, fusion=NAME
+Every field can also be overridden: `--config.objective.mmd=0.5`.
+"""
+
+from typing import Callable
+
+import ml_collections
+
+from emorec.config_args import parse_arg, sibling_config
+
+# Arguments this file reads; the others go to the base config.
+_OWN_ARGS = {'dataset': 'synthetic', 'ablation': 'none'}
+# Objective weights each ablation sets to 0.
+_ABLATIONS = {
+    'none': (),
+    'no_mmd': ('mmd',),
+    'no_reconstruction': ('reconstruction',),
+    'supervised': ('reconstruction', 'mmd', 'prediction_matching'),
+}
+
+
+def _base_config(dataset: str) -> Callable[[str], ml_collections.ConfigDict]:
+  """`get_config` of the dataset's base config.
+
+  IEMOCAP and MELD join here when their readers land, each as its own base config file
+  (MELD has text and audio only: its model.modalities and cmdm.pairs follow).
+  """
+  bases = {'synthetic': 'synthetic'}
+  if dataset not in bases:
+    raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(sorted(bases))}")
+  return sibling_config(__file__, bases[dataset])
+
+
+def _split_arg(arg: str | None) -> tuple[str, str]:
+  """(this file's arguments, the base config's arguments) of an argument string."""
+  items = [item for item in (arg or '').split(',') if item.strip()]
+  own = [item for item in items if item.partition('=')[0].strip() in _OWN_ARGS]
+  return ','.join(own), ','.join(item for item in items if item not in own)
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+  own, rest = _split_arg(arg)
+  args = parse_arg(own, **_OWN_ARGS)
+  if args.ablation not in _ABLATIONS:
+    raise ValueError(f"unknown ablation {args.ablation!r}; choose one of: {', '.join(_ABLATIONS)}")
+  config = _base_config(args.dataset)(rest)
+
+  # Width of the common code z_m every modality is projected to (fusion and heads read it).
+  config.model.code_dim = config.model.hidden
+  # What each modality's decoder reconstructs: 'statistics' (per-utterance mean and std of the
+  # frames) | 'sequence' (every frame) | '' (no decoders).
+  config.model.reconstruction = 'statistics'
+  config.model.decoder_width = config.model.hidden
+  # Hidden layers of each decoder (0: linear).
+  config.model.decoder_depth = 1
+
+  config.cmdm = ml_collections.ConfigDict()
+  # MMD^2 estimator: 'unbiased' (U-statistic) | 'biased' (V-statistic, never negative).
+  config.cmdm.estimator = 'unbiased'
+  # RBF bandwidths of the multi-kernel MMD; () takes the median heuristic below.
+  config.cmdm.bandwidths = ()
+  # Median-heuristic bandwidths, as multiples of the median distance of the pooled codes.
+  config.cmdm.multipliers = (0.25, 0.5, 1.0, 2.0, 4.0)
+  # Also match the code distributions on the labelled batch.
+  config.cmdm.mmd_on_labelled = False
+  # Prediction matching divergence: 'js' (Jensen-Shannon) | 'kl' (symmetric KL).
+  config.cmdm.divergence = 'js'
+  # Modality pairs matched: 'all' or e.g. 'text-audio,text-vision'.
+  config.cmdm.pairs = 'all'
+
+  # Loss = supervised CE + modality_supervised CE + reconstruction + mmd + prediction_matching,
+  # each times its weight below (the base config sets the first two). The paper's weights are
+  # not public.
+  # Reconstruction error of every modality, labelled and unlabelled utterances.
+  config.objective.reconstruction = 1.0
+  # MMD^2 between the modalities' common-code distributions on unlabelled utterances.
+  config.objective.mmd = 1.0
+  # Divergence between the per-modality predictions on unlabelled utterances (the
+  # prediction-level variant; 0 leaves it out).
+  config.objective.prediction_matching = 0.0
+
+  for term in _ABLATIONS[args.ablation]:
+    config.objective[term] = 0.0
+  if not config.objective.reconstruction:
+    config.model.reconstruction = ''
+  return config

@@ -1,0 +1,126 @@
+"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (DESIGN.md section 3).
+
+`--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
+  smoke               a tiny corpus, model and run (seconds; for tests)
+  multi_label         the CMU-MOSEI setting: utterances carry sets of the six MOSEI emotions;
+                      binary cross-entropy with per-emotion pos_weight, per-emotion weighted
+                      accuracy, F1 and AUC, checkpoint selected on the mean weighted accuracy
+  held_out=EMOTION    zero-shot: EMOTION (several joined by '+') kept out of training, then
+                      scored with every emotion (data.held_out)
+  few_shot            with held_out: keep ceil(1% of its positives) + 1 of them (data.few_shot)
+  label_fraction=F    share of the training labels used
+  baseline            the plain classifier head on the same encoders, which has no output for
+                      an emotion it did not train on
+Every field can also be overridden: `--config.data.held_out="('sad',)"`.
+
+The authors' defaults: 2-layer bidirectional LSTMs with directions summed and the last step
+taken (hidden 300/200/100 for text/audio/visual in the paper, whose word vectors are the 300-d
+GloVe; here the text code is as wide as the packaged 384-d emotion vectors, so that f_t is the
+identity: override `model.modality_hidden.text=300` with `model.emotion_embedding.text_map=
+linear` for a learned text map), linear f_a and f_v, dot-product scores; batch 64, Adam 1e-3,
+dropout 0.15, gradient clipping at norm 1, 100 epochs with early stopping on validation,
+threshold 0.5, sequence length 50.
+
+Zero-shot benchmark (the README table): for each held-out emotion, MTEE zero-shot and
+few-shot vs chance, vs MTEE and the plain classifier trained on every emotion, and vs the plain
+classifier with the emotion held out (5 seeds each, on the multi-label corpus):
+
+  python launch/zero_shot.py --config=configs/transfer.py:multi_label --num_seeds=5 \
+    --held_out=happy,sad,anger --workdir=runs/zero_shot
+
+Low-resource curve, MTEE vs the plain classifier at 1%, 5% and 20% of the labels:
+
+  python launch/compare.py --config=configs/transfer.py --num_seeds=5 \
+    --workdir=runs/transfer_low_resource \
+    --variant='MTEE 1%:data.label_fraction=0.01' \
+    --variant='classifier 1%:data.label_fraction=0.01;model.head=classifier' \
+    --variant='MTEE 5%:data.label_fraction=0.05' \
+    --variant='classifier 5%:data.label_fraction=0.05;model.head=classifier' \
+    --variant='MTEE 20%:data.label_fraction=0.2' \
+    --variant='classifier 20%:data.label_fraction=0.2;model.head=classifier'
+
+(`--config=configs/transfer.py:multi_label` gives the same curve in the MOSEI setting.)
+Training speed of this config: `python launch/benchmark.py --config=configs/transfer.py`.
+"""
+
+import ml_collections
+
+from emorec.config_args import parse_arg, sibling_config
+
+# The emotions of CMU-MOSEI, in its label order.
+MOSEI_EMOTIONS = ('happy', 'sad', 'anger', 'surprise', 'disgust', 'fear')
+
+
+def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
+  args = parse_arg(arg, smoke=False, multi_label=False, held_out='', few_shot=False,
+                   label_fraction=1.0, baseline=False)
+  base_arg = f'encoder=lstm,label_fraction={args.label_fraction}' + (',smoke' if args.smoke else '')
+  config = sibling_config(__file__, 'synthetic')(base_arg)
+
+  if args.multi_label:
+    config.data.synthetic.multi_label = True
+    config.data.synthetic.emotions = MOSEI_EMOTIONS
+  # Frames per modality after truncation/padding.
+  config.data.max_len = 50
+  # Emotions kept out of training (protocols.py): zero-shot, or few-shot with data.few_shot.
+  config.data.held_out = tuple(filter(None, args.held_out.split('+')))
+  # 0: zero-shot; s > 0 keeps ceil(s * P) + 1 of the P positives of each held-out emotion.
+  config.data.few_shot = 0.01 if args.few_shot else 0.0
+
+  # 'emotion_embedding' (MTEE) | 'classifier' (dense heads on the fused and on each code).
+  config.model.head = 'classifier' if args.baseline else 'emotion_embedding'
+  config.model.num_layers = 2
+  config.model.bidirectional = True
+  config.model.merge_directions = 'sum'
+  config.model.pooling = 'last'
+  config.model.hidden = 200
+  # The text width is the word vectors' dimension (f_t is the identity).
+  config.model.modality_hidden = ml_collections.ConfigDict(
+      {'text': 384, 'audio': 200, 'vision': 100})
+  config.model.dropout = 0.15
+  config.model.emotion_embedding = ml_collections.ConfigDict()
+  # f_a and f_v, from the word vectors to the audio and visual codes: 'linear' | 'mlp'.
+  config.model.emotion_embedding.map = 'linear'
+  # f_t: 'identity' (needs the text code as wide as the word vectors) | 'linear' | 'mlp'.
+  config.model.emotion_embedding.text_map = 'identity'
+  # Hidden width of 'mlp' maps.
+  config.model.emotion_embedding.map_hidden = 128
+  # Score of an emotion: 'dot' <h_m, f_m(w)> | 'cosine' (divided by the temperature).
+  config.model.emotion_embedding.similarity = 'dot'
+  config.model.emotion_embedding.temperature = 0.1
+
+  # The fused loss only: the per-modality scores are summed into the logits.
+  config.objective.modality_supervised = 0.0
+
+  # Adam at a constant 1e-3, gradients clipped at global norm 1.
+  config.train.batch_size = 64
+  config.train.learning_rate = 1e-3
+  config.train.warmup_steps = 0
+  config.train.final_lr_fraction = 1.0
+  config.train.weight_decay = 0.0
+  config.train.grad_clip_norm = 1.0
+  config.train.num_epochs = 100.0
+  # About one epoch of the 10k training utterances; stop after 10 without improvement.
+  config.train.eval_every = 160
+  config.train.checkpoint_every = 800
+  config.train.early_stopping_evals = 10
+
+  # Probability above which an emotion is predicted present (multi-label).
+  config.eval.threshold = 0.5
+  config.eval.selection_metric = 'wacc' if args.multi_label else 'wa'
+
+  if args.smoke:
+    _shrink_for_smoke(config)
+  return config
+
+
+def _shrink_for_smoke(config: ml_collections.ConfigDict) -> None:
+  """On top of the base config's smoke settings: short sequences, one layer, six steps."""
+  config.data.max_len = 8
+  config.model.num_layers = 1
+  config.model.modality_hidden = ml_collections.ConfigDict(
+      {'text': 384, 'audio': 16, 'vision': 8})
+  config.train.num_epochs = None
+  config.train.eval_every = 3
+  config.train.checkpoint_every = 3
+  config.train.early_stopping_evals = 0
