@@ -19,6 +19,8 @@ override `model.critic_hidden=0` with it (the `estimator=infonce` argument does)
 Benchmark (the README table): baseline vs each estimator at alpha 0.1, 0.3 and 0.5, 5 seeds
 each, one table per conflict share:
 
+  infonce='contrastive.estimator=infonce;model.critic_hidden=0'
+  mine='contrastive.estimator=mine'
   for share in 0.0 0.2 0.4; do
     python launch/compare.py --config=configs/contrastive.py:conflict_share=$share \
       --num_seeds=5 --workdir=runs/contrastive/conflict_$share \
@@ -26,12 +28,12 @@ each, one table per conflict share:
       --variant='BCE α=0.1:contrastive.alpha=0.1' \
       --variant='BCE α=0.3:contrastive.alpha=0.3' \
       --variant='BCE α=0.5:contrastive.alpha=0.5' \
-      --variant='InfoNCE α=0.1:contrastive.estimator=infonce;model.critic_hidden=0;contrastive.alpha=0.1' \
-      --variant='InfoNCE α=0.3:contrastive.estimator=infonce;model.critic_hidden=0;contrastive.alpha=0.3' \
-      --variant='InfoNCE α=0.5:contrastive.estimator=infonce;model.critic_hidden=0;contrastive.alpha=0.5' \
-      --variant='MINE α=0.1:contrastive.estimator=mine;contrastive.alpha=0.1' \
-      --variant='MINE α=0.3:contrastive.estimator=mine;contrastive.alpha=0.3' \
-      --variant='MINE α=0.5:contrastive.estimator=mine;contrastive.alpha=0.5'
+      --variant="InfoNCE α=0.1:$infonce;contrastive.alpha=0.1" \
+      --variant="InfoNCE α=0.3:$infonce;contrastive.alpha=0.3" \
+      --variant="InfoNCE α=0.5:$infonce;contrastive.alpha=0.5" \
+      --variant="MINE α=0.1:$mine;contrastive.alpha=0.1" \
+      --variant="MINE α=0.3:$mine;contrastive.alpha=0.3" \
+      --variant="MINE α=0.5:$mine;contrastive.alpha=0.5"
   done
 """
 
@@ -76,8 +78,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.contrastive.on_unlabelled = False
 
   # Pair critics of the bce and mine estimators: hidden width (0: none) and the pairs scored.
-  uses_critic = not args.baseline and args.estimator != 'infonce'
-  config.model.critic_hidden = (8 if args.smoke else 64) if uses_critic else 0
+  config.model.critic_hidden = 8 if args.smoke else 64
+  if args.baseline or args.estimator == 'infonce':
+    config.model.critic_hidden = 0
   config.model.critic_pairs = config.contrastive.get_ref('pairs')
 
   alpha = config.contrastive.get_ref('alpha')

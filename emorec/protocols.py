@@ -79,8 +79,8 @@ def subset(split: Split, indices: np.ndarray) -> Split:
                example_fn=lambda index: split.example_fn(tf.gather(table, index)))
 
 
-def restrict_labels(split: Split, seen: Sequence[int]) -> Split:
-  """The split labelled over the ``seen`` classes only, renumbered in order.
+def restrict_labels(split: Split, seen: Sequence[int], num_classes: int) -> Split:
+  """The split labelled over the ``seen`` of ``num_classes`` classes, renumbered in order.
 
   Single-label examples of other classes would get class -1: drop them first.
   """
@@ -93,7 +93,7 @@ def restrict_labels(split: Split, seen: Sequence[int]) -> Split:
 
     labels = split.labels[:, seen]
   else:
-    renumber = np.full(int(split.labels.max(initial=seen.max())) + 1, -1, np.int32)
+    renumber = np.full(num_classes, -1, np.int32)
     renumber[seen] = np.arange(seen.size)
     table = tf.constant(renumber)
 
@@ -116,7 +116,8 @@ def training_view(corpus: Corpus, held_out: Sequence[str], few_shot: float = 0.0
   splits = {}
   for stream, (name, split) in enumerate(corpus.splits.items()):
     kept = subset(split, kept_indices(split.labels, held, few_shot, seed=(seed, stream)))
-    splits[name] = kept if len(seen) == corpus.num_classes else restrict_labels(kept, seen)
+    splits[name] = (kept if len(seen) == corpus.num_classes
+                    else restrict_labels(kept, seen, corpus.num_classes))
   return dataclasses.replace(
       corpus, emotions=tuple(corpus.emotions[k] for k in seen), splits=splits,
       info={**corpus.info, 'held_out': tuple(held_out), 'few_shot': few_shot})

@@ -277,9 +277,10 @@ def test_term_has_finite_nonzero_gradients_on_a_padded_batch(case):
   value, grads = jax.jit(jax.value_and_grad(
       lambda p: term_value(config, p, *batches)))(params)
   assert np.isfinite(value) and value != 0.0
-  leaves = jax.tree.leaves(grads)
-  assert all(np.isfinite(g).all() for g in leaves)
-  assert sum(float(jnp.sum(jnp.abs(g))) for g in leaves) > 0
+  assert all(np.isfinite(g).all() for g in jax.tree.leaves(grads))
+  # The regularizer shapes the codes of both modalities of the pair.
+  for name in ('encoder_audio', 'encoder_text', 'project_audio', 'project_text'):
+    assert sum(float(jnp.sum(jnp.abs(g))) for g in jax.tree.leaves(grads[name])) > 0, name
 
 
 @pytest.mark.parametrize('estimator', ESTIMATORS)
@@ -299,15 +300,31 @@ def test_term_ignores_padding_utterances_and_other_modalities(estimator):
 
 @pytest.mark.parametrize('estimator', ESTIMATORS)
 def test_term_is_invariant_to_the_device_count(estimator):
-  config = smoke_config(f'estimator={estimator}')
-  _, params = model_and_params(config)
+  """The term and its gradients in the critic and the codes, with the batch split or not."""
+  config = smoke_config(f'estimator={estimator}', **{'contrastive.on_unlabelled': 'True'})
+  term = objectives.TERMS['contrastive'](config)
+  module = critic.PairCritic(4)
+  # Codes of the labelled and the unlabelled batch: {m: [2, B, 3]}.
+  codes = {m: jax.random.normal(jax.random.key(i), (2, 8, 3)) for i, m in enumerate(DIMS)}
+  params = module.init(jax.random.key(3), codes['audio'][0], codes['text'][0])
   batches = (make_batch(6), make_batch(7, labelled=False))
-  loss = jax.value_and_grad(lambda p, a, b: term_value(config, p, a, b))
+
+  def outputs(params, batch, codes):
+    present = {m: batch[f'{m}_mask'].sum(-1) > 0 for m in DIMS}
+    scores = {'audio-text': module.apply(params, codes['audio'], codes['text'])}
+    return Outputs(batch, None, {'present': present, 'common_codes': codes,
+                                 'pair_scores': scores})
+
+  def value(params, codes, labelled, unlabelled):
+    first, second = ({m: z[i] for m, z in codes.items()} for i in range(2))
+    return term.fn(outputs(params, labelled, first), outputs(params, unlabelled, second))
 
   def on_mesh(num_devices):
     mesh = sharding.make_data_mesh(num_devices)
-    placed = jax.device_put(batches, sharding.batch_sharded(mesh))
-    return jax.jit(loss)(jax.device_put(params, sharding.replicated(mesh)), *placed)
+    split_codes = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec(None, 'data'))
+    return jax.jit(jax.value_and_grad(value, argnums=(0, 1)))(
+        jax.device_put(params, sharding.replicated(mesh)), jax.device_put(codes, split_codes),
+        *jax.device_put(batches, sharding.batch_sharded(mesh)))
 
   one, four = on_mesh(1), on_mesh(4)
   for a, b in zip(jax.tree.leaves(one), jax.tree.leaves(four), strict=True):
@@ -366,15 +383,20 @@ def test_pairs_without_critics_are_named():
 
 @pytest.mark.parametrize('estimator', ESTIMATORS)
 def test_smoke_run(estimator, tmp_path):
-  config = contrastive_config.get_config(f'smoke,estimator={estimator}')
-  config.model.modalities = ('audio', 'text')
+  # One device: test_term_is_invariant_to_the_device_count covers the mesh.
+  config = config_args.apply_overrides(
+      contrastive_config.get_config(f'smoke,estimator={estimator}'),
+      {'model.modalities': "('audio', 'text')", 'train.num_steps': '2', 'train.log_every': '1',
+       'train.eval_every': '2', 'train.checkpoint_every': '2', 'num_devices': '1'})
   result = train.train_and_evaluate(config, str(tmp_path), quiet=True)
   assert result.completed
   assert 0.0 <= result.metrics['test/wa'] <= 1.0
 
 
 def test_authors_network_takes_a_step():
-  experiment = train.build_experiment(contrastive_config.get_config('smoke,authors'))
+  config = contrastive_config.get_config('smoke,authors')
+  config.num_devices = 1
+  experiment = train.build_experiment(config)
   state = experiment.initial_state()
   params = state.params
   assert params['encoder_audio']['dense']['kernel'].shape[-1] == 512

@@ -44,8 +44,8 @@ class PairCritic(nn.Module):
 
   The first layer of an MLP on a concatenation is the sum of one layer on each part, so it is
   applied to each side once ([B, hidden]) and broadcast to the [B, B, hidden] pairs. The
-  output bias shifts every score alike; MINE reads it as its running log-denominator
-  (``objectives.contrastive``).
+  output bias c shifts every score alike; MINE keeps its running denominator in it, as
+  exp(-c) (``objectives.contrastive``).
 
   Attributes:
     hidden: width of the hidden layer.

@@ -20,16 +20,16 @@ Everything is computed over the arrays given: inside ``jit`` over the data mesh 
 the global batch, so neither the value nor its gradient depends on the number of devices.
 
 MINE's correction. The gradient of log mean_neg exp(S) divides by the batch's own mean of
-exp(S), estimated on the pairs of its numerator: a biased gradient. MINE divides by a moving
-average of that denominator over the training steps instead. Here the average lives in the
-parameters, so the train step stays a pure function of (state, batch, rng): it is exp(-c),
-c the pair critic's output bias. Shifting every score by c leaves the DV bound unchanged, so
-c has no other role; the loss's gradient is that of the bound's tangent at the denominator
-exp(-c), mean_pos S - mean_neg exp(S) + 1 (scores including c), whose gradient in the
-critic's other parameters is the corrected one, and in c moves exp(-c) towards the batch's
-denominator: an SGD step of rate lr is, to first order, the exponential moving average
-exp(-c) <- (1 - lr) exp(-c) + lr mean_neg exp(S - c). The value reported is the batch's
-exact DV bound.
+exp(S), estimated on the same pairs as its numerator, which biases it; MINE divides by a
+moving average of the denominator over the training steps instead. A pure train step
+(state, batch, rng) -> (state, metrics) carries no such statistic, so the average is kept in
+the parameters: it is exp(-c), c the pair critic's output bias (a common shift of the scores
+leaves the DV bound unchanged, so c has no other role). The loss's gradient is that of the
+bound's tangent at this denominator, mean_pos S - mean_neg exp(S) + 1 (S including c): in
+the critic's other parameters and the codes it is the corrected gradient, and in c it moves
+exp(-c) towards the batch's denominator. To first order, an SGD step of rate lr is the moving
+average exp(-c) <- (1 - lr) exp(-c) + lr mean_neg exp(S - c) (Adam rescales the rate). The
+value reported is the batch's exact DV bound.
 
 Options live in ``config.contrastive``:
 
@@ -56,7 +56,7 @@ import jax.numpy as jnp
 import ml_collections
 
 from emorec.models.critic import Pair, pair_name, parse_pairs
-from emorec.objectives.base import Outputs, Term, example_weights
+from emorec.objectives.base import Outputs, Term, example_weights, weighted_mean
 
 Estimator = Callable[[jax.Array, jax.Array, jax.Array], jax.Array]
 LABEL_FREE = {'negatives': ('shuffle', 'all'), 'positives': ('same_utterance',)}
@@ -70,11 +70,6 @@ def masked_logsumexp(x: jax.Array, mask: jax.Array, axis: int | None = None) -> 
   total = jnp.sum(mask * jnp.exp(jnp.where(inside, x, shift) - shift), axis=axis, keepdims=True)
   log_total = jnp.log(jnp.maximum(total, jnp.finfo(x.dtype).tiny)) + shift
   return jnp.squeeze(log_total, axis=axis)
-
-
-def masked_mean(x: jax.Array, mask: jax.Array) -> jax.Array:
-  """Mean of ``x`` over the entries ``mask`` weights; 0 when it weights none."""
-  return jnp.sum(x * mask) / jnp.maximum(jnp.sum(mask), 1.0)
 
 
 def cosine_scores(z_a: jax.Array, z_b: jax.Array, temperature: float) -> jax.Array:
@@ -129,15 +124,15 @@ def pair_masks(rows: jax.Array, columns: jax.Array, labels: jax.Array | None, *,
 
 def bce_loss(scores: jax.Array, positive: jax.Array, negative: jax.Array) -> jax.Array:
   """Balanced binary cross-entropy of the scores as logits of "positive pair"."""
-  return (masked_mean(jax.nn.softplus(-scores), positive)
-          + masked_mean(jax.nn.softplus(scores), negative))
+  return (weighted_mean(jax.nn.softplus(-scores), positive)
+          + weighted_mean(jax.nn.softplus(scores), negative))
 
 
 def _anchor_nce(scores: jax.Array, positive: jax.Array, negative: jax.Array) -> jax.Array:
   """InfoNCE with the rows as anchors, averaged over the rows having a positive."""
   losses = (masked_logsumexp(scores, positive + negative, axis=1)
             - masked_logsumexp(scores, positive, axis=1))
-  return masked_mean(losses, (jnp.sum(positive, axis=1) > 0).astype(scores.dtype))
+  return weighted_mean(losses, (jnp.sum(positive, axis=1) > 0).astype(scores.dtype))
 
 
 def infonce_loss(scores: jax.Array, positive: jax.Array, negative: jax.Array) -> jax.Array:
@@ -150,14 +145,15 @@ def mine_loss(scores: jax.Array, positive: jax.Array, negative: jax.Array) -> ja
   """Minus the DV bound, with MINE's moving-average-corrected gradient (module docstring)."""
   log_denominator = (masked_logsumexp(scores, negative)
                      - jnp.log(jnp.maximum(jnp.sum(negative), 1.0)))
-  positive_mean = masked_mean(scores, positive)
+  positive_mean = weighted_mean(scores, positive)
   bound = positive_mean - log_denominator
   # The bound's tangent at the denominator exp(-bias) the critic's output bias holds.
   tangent = positive_mean - jnp.exp(log_denominator) + 1.0
   return jax.lax.stop_gradient(tangent - bound) - tangent
 
 
-ESTIMATORS = ('bce', 'infonce', 'mine')
+# Each maps pair scores and the positive and negative masks [B, B] to a scalar loss.
+ESTIMATORS: dict[str, Estimator] = {'bce': bce_loss, 'infonce': infonce_loss, 'mine': mine_loss}
 ScoreFn = Callable[[Outputs, Pair], jax.Array]
 
 
@@ -183,16 +179,6 @@ def regularizer(outputs: Outputs, pairs: tuple[Pair, ...], *, scores: ScoreFn,
                                     positives=positives, negatives=negatives)
     values.append(loss(scores(outputs, (a, b)), positive, negative))
   return jnp.mean(jnp.stack(values))
-
-
-def _estimator(options: ml_collections.ConfigDict) -> tuple[ScoreFn, Estimator]:
-  """The pair scores ``options.estimator`` reads and its loss."""
-  return {
-      'bce': (critic_scores, bce_loss),
-      'infonce': (functools.partial(cosine_code_scores, temperature=options.temperature),
-                  infonce_loss),
-      'mine': (critic_scores, mine_loss),
-  }[options.estimator]
 
 
 def _choice(field: str, value: str, choices: Collection[str]) -> None:
@@ -245,10 +231,13 @@ def contrastive(config: ml_collections.ConfigDict) -> Term:
                      'this config lacks; start from configs/contrastive.py.')
   _check_options(config)
   options = config.contrastive
-  scores, loss = _estimator(options)
+  scores = critic_scores
+  if options.estimator == 'infonce':
+    scores = functools.partial(cosine_code_scores, temperature=options.temperature)
   batch_regularizer = functools.partial(
-      regularizer, pairs=_checked_pairs(config), scores=scores, loss=loss,
-      positives=options.positives, negatives=options.negatives)
+      regularizer, pairs=_checked_pairs(config), scores=scores,
+      loss=ESTIMATORS[options.estimator], positives=options.positives,
+      negatives=options.negatives)
   on_unlabelled = bool(options.on_unlabelled)
 
   def fn(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:
