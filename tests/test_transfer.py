@@ -1,5 +1,6 @@
 """MTEE: label tables as data, the zero/few-shot protocols, multi-label losses and metrics."""
 
+import dataclasses
 import math
 
 import flax.linen as nn
@@ -8,10 +9,12 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from configs import transfer
-from emorec import evaluate, models, protocols, sharding, train
-from emorec.data import pipeline
+from emorec import (compare, config_args, evaluate, models, protocols, report, sharding, train,
+                    zero_shot)
+from emorec.data import pipeline, synthetic
 from emorec.models import emotion_embedding
 from emorec.objectives import supervised
 from emorec.objectives.base import Outputs
@@ -30,7 +33,8 @@ def mtee_config(text_width: int = 384, **embedding) -> ml_collections.ConfigDict
       'bidirectional': True, 'merge_directions': 'sum', 'pooling': 'last',
       'fusion': 'concat', 'fusion_hidden': 6, 'dropout': 0.0, 'head': 'emotion_embedding',
       'emotion_embedding': {'map': 'linear', 'text_map': 'identity', 'map_hidden': 8,
-                            'similarity': 'dot', 'temperature': 0.1, **embedding},
+                            'similarity': 'dot', 'temperature': 0.1, 'centred': True,
+                            **embedding},
   })
 
 
@@ -221,3 +225,45 @@ def test_smoke_runs(tmp_path, arg, keys):
   for key in keys:
     assert 0.0 <= result.metrics[key] <= 1.0, key
   assert 'validation/wacc/sad' not in result.metrics
+
+
+def test_multi_label_synthetic_corpus():
+  spec = synthetic.SyntheticSpec(num_train=2000, num_validation=60, num_test=60,
+                                 num_speakers=12, multi_label=True, mean_emotions=1.5)
+  utterances = synthetic.sample_utterances(spec, 'train')
+  sizes = utterances.labels.sum(axis=1)
+  assert utterances.labels.shape == (2000, spec.num_classes) and sizes.min() >= 1
+  assert abs(sizes.mean() - 1.5) < 0.05
+  offsets = synthetic.speaker_offsets(spec)[utterances.speakers]
+  noise = utterances.states - offsets - utterances.labels @ synthetic.emotion_prototypes(spec)
+  assert abs(noise.std() - spec.state_noise) < 0.02
+  corpus = synthetic.make_synthetic_corpus(dataclasses.replace(spec, num_train=60))
+  example = corpus.splits['test'].example_fn(tf.constant(5, tf.int64))
+  assert corpus.multi_label and 'label' not in example
+  assert example['labels'].dtype == tf.float32 and example['labels'].shape == (6,)
+  assert 'bayes_accuracy' not in corpus.info and len(corpus.info['emotion_rate']) == 6
+
+
+def test_chance_row_and_multi_label_tables():
+  corpus = synthetic.make_synthetic_corpus(synthetic.SyntheticSpec(
+      num_train=60, num_validation=60, num_test=400, num_speakers=12, multi_label=True))
+  rate = corpus.splits['test'].labels.mean(axis=0)
+  row = zero_shot.chance(corpus)
+  assert row['test/wacc/sad'] == 0.5 and row['test/auc'] == 0.5
+  k = corpus.emotions.index('sad')
+  assert row['test/wf1/sad'] == pytest.approx(rate[k]**2 + (1 - rate[k])**2)
+  table = zero_shot.tables({'sad': {'MTEE zero-shot': {**row, 'test/auc/sad_std': 0.01}}},
+                           corpus)
+  assert '| unseen AUC |' in table and '50.0 ± 1.0' in table
+  results = {'test/wacc': 0.7, 'test/wf1': 0.6, 'test/auc': 0.8, 'test/unseen/wacc': 0.55,
+             'test/unseen/wf1': 0.5, 'test/unseen/auc': 0.6}
+  assert '| test  | unseen | 55.0 ' in report.results_table(results)
+  assert '| WAcc ' in compare.table({'MTEE': results})
+
+
+def test_zero_shot_variants_override_the_transfer_config():
+  config = transfer.get_config('multi_label,smoke')
+  for _, overrides in (*zero_shot.held_out_variants('sad'), *zero_shot.SUPERVISED):
+    variant = config_args.apply_overrides(config, overrides)
+    assert variant.data.held_out in ((), ('sad',))
+    assert variant.model.head in ('emotion_embedding', 'classifier')

@@ -237,21 +237,18 @@ def _rng(spec: SyntheticSpec, *stream: int) -> np.random.Generator:
 
 
 @functools.lru_cache(maxsize=8)
-def _table_basis(latent_dim: int) -> tuple[np.ndarray, float, np.ndarray]:
-  """(mean, RMS norm after centring, principal directions [d, r]) of the emotion table.
+def _table_basis(latent_dim: int) -> np.ndarray:
+  """Principal directions [d, r] of the centred emotion table, r = min(latent_dim, rank).
 
-  r = min(latent_dim, rank). Each direction's sign is fixed (largest entry positive) so the
-  basis does not depend on the linear-algebra library.
+  Each direction's sign is fixed (largest entry positive) so the basis does not depend on the
+  linear-algebra library.
   """
-  table = word_vectors.load_emotion_table().astype(np.float64)
-  mean = table.mean(axis=0)
-  centred = table - mean
-  rms = float(np.sqrt(np.mean(np.sum(centred ** 2, axis=1))))
-  _, singular, directions = np.linalg.svd(centred, full_matrices=False)
+  _, singular, directions = np.linalg.svd(word_vectors.centred_emotion_table(),
+                                          full_matrices=False)
   rank = int(np.sum(singular > 1e-6 * singular[0]))
   directions = directions[:min(latent_dim, rank)]
   largest = directions[np.arange(len(directions)), np.argmax(np.abs(directions), axis=1)]
-  return mean, rms, (directions * np.sign(largest)[:, None]).T
+  return (directions * np.sign(largest)[:, None]).T
 
 
 def emotion_prototypes(spec: SyntheticSpec, words: Sequence[str] | None = None) -> np.ndarray:
@@ -264,8 +261,8 @@ def emotion_prototypes(spec: SyntheticSpec, words: Sequence[str] | None = None) 
   not, and the class geometry (hence the Bayes ceiling) does not depend on the seed.
   """
   words = spec.emotions if words is None else tuple(words)
-  mean, rms, directions = _table_basis(spec.latent_dim)
-  vectors = (word_vectors.load_emotion_table(words).astype(np.float64) - mean) / rms
+  directions = _table_basis(spec.latent_dim)
+  vectors = word_vectors.centred_emotion_table(words)
   gaussian = _rng(spec, _PROJECTION).normal(size=(spec.latent_dim, directions.shape[1]))
   isometry, _ = np.linalg.qr(gaussian)
   return spec.prototype_scale * (vectors @ directions) @ isometry.T

@@ -39,7 +39,8 @@ and for the head (absent: 'classifier'):
   emotion_embedding: ConfigDict of the MTEE head: ``map`` (f_a, f_v: 'linear' | 'mlp'),
     ``text_map`` (f_t: 'identity', which needs the text code as wide as the word vectors,
     | 'linear' | 'mlp'), ``map_hidden`` (width of 'mlp' maps), ``similarity`` ('dot' |
-    'cosine') and ``temperature`` (of 'cosine').
+    'cosine'), ``temperature`` (of 'cosine') and ``centred`` (score with the packaged vectors
+    centred on the whole emotion vocabulary, ``word_vectors.centred_emotion_table``).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _emotion_embedding_head(
   lookup('similarity', options.similarity, dict.fromkeys(SIMILARITIES))
   maps = {m: options.text_map if m == 'text' else options.map for m in modalities}
   return EmotionEmbeddingClassifier, {
-      'labels': LabelTable.from_words(label_words),
+      'labels': LabelTable.from_words(label_words, centred=options.centred),
       'maps': flax.core.FrozenDict(maps),
       'map_hidden': options.map_hidden,
       'similarity': options.similarity,

@@ -38,10 +38,14 @@ class LabelTable:
   Attributes:
     words: K emotion names, in output order.
     vectors: read-only float32 [K, d_t], row k the word vector of ``words[k]``.
+    centred: whether ``vectors`` are the packaged ones centred on the whole vocabulary
+      (``word_vectors.centred_emotion_table``), so that words swapped in get the same
+      treatment.
   """
 
   words: tuple[str, ...]
   vectors: np.ndarray
+  centred: bool = False
 
   def __post_init__(self):
     vectors = np.array(self.vectors, np.float32)
@@ -53,16 +57,18 @@ class LabelTable:
     object.__setattr__(self, 'vectors', vectors)
 
   @classmethod
-  def from_words(cls, words: Sequence[str]) -> LabelTable:
-    """The table of ``words`` read from the packaged emotion vectors."""
-    return cls(tuple(words), word_vectors.load_emotion_table(words))
+  def from_words(cls, words: Sequence[str], centred: bool = False) -> LabelTable:
+    """The table of ``words`` read from the packaged emotion vectors, centred or raw."""
+    vectors = (word_vectors.centred_emotion_table(words) if centred
+               else word_vectors.load_emotion_table(words))
+    return cls(tuple(words), vectors, centred)
 
   def __len__(self) -> int:
     return len(self.words)
 
   @functools.cached_property
-  def _key(self) -> tuple[tuple[str, ...], tuple[int, ...], bytes]:
-    return self.words, self.vectors.shape, self.vectors.tobytes()
+  def _key(self) -> tuple[tuple[str, ...], tuple[int, ...], bytes, bool]:
+    return self.words, self.vectors.shape, self.vectors.tobytes(), self.centred
 
   def __eq__(self, other: object) -> bool:
     return isinstance(other, LabelTable) and self._key == other._key
@@ -216,12 +222,16 @@ class EmotionEmbeddingClassifier(MultimodalClassifier):
 
 def with_labels(model: EmotionEmbeddingClassifier,
                 labels: LabelTable | Sequence[str]) -> EmotionEmbeddingClassifier:
-  """The same model scoring another label set (a table, or words of the packaged one).
+  """The same model scoring another label set: a table, or words of the packaged one (centred
+  as the model's own table is).
 
   Parameters of ``model`` apply unchanged: only the number of outputs changes.
   """
   if not isinstance(model, EmotionEmbeddingClassifier):
     raise TypeError(f'{type(model).__name__} has one output per trained class and cannot score '
                     'other emotions; only an EmotionEmbeddingClassifier can.')
-  table = labels if isinstance(labels, LabelTable) else LabelTable.from_words(labels)
+  if isinstance(labels, LabelTable):
+    table = labels
+  else:
+    table = LabelTable.from_words(labels, centred=model.labels.centred)
   return model.clone(labels=table, num_classes=len(table))
