@@ -13,30 +13,15 @@ from emorec.models import build_model
 from emorec.objectives import cmdm
 from emorec.objectives.base import Outputs
 from emorec.objectives.mmd import median_distance, mmd2
+from tests.padded_batches import DIMS, NUM_CLASSES, padded_features
 
-DIMS = {'text': 5, 'audio': 3, 'vision': 2}
-NUM_CLASSES = 3
-MAX_LEN = 6
-# Real frames of 8 utterances; 0 marks the modality absent (utterance 1 lacks audio, 2 vision).
-LENGTHS = {'text': (6, 3, 2, 5, 1, 4, 6, 2),
-           'audio': (4, 0, 6, 2, 5, 3, 1, 6),
-           'vision': (2, 5, 0, 6, 3, 1, 4, 2)}
 BANDWIDTHS = {'median': None, 'fixed': (0.5, 2.0)}
 ESTIMATORS = ('unbiased', 'biased')
 jit_mmd2 = jax.jit(mmd2, static_argnames=('bandwidths', 'multipliers', 'estimator'))
 
 
 def make_batch(seed: int) -> dict[str, np.ndarray]:
-  """Random features with NaN in every padded frame; the last utterance is padding."""
-  rng = np.random.default_rng(seed)
-  batch = {}
-  for m, lengths in LENGTHS.items():
-    mask = np.arange(MAX_LEN) < np.array(lengths)[:, None]
-    x = rng.normal(size=(len(lengths), MAX_LEN, DIMS[m])).astype(np.float32)
-    batch[m] = np.where(mask[..., None], x, np.nan).astype(np.float32)
-    batch[f'{m}_mask'] = mask.astype(np.float32)
-  batch['valid'] = np.array([1, 1, 1, 1, 1, 1, 1, 0], np.float32)
-  return batch
+  return padded_features(seed)
 
 
 def small_config(**overrides):

@@ -15,30 +15,17 @@ from emorec import config_args, objectives, sharding, train
 from emorec.models import build_model, critic, modality_encoders
 from emorec.objectives import contrastive
 from emorec.objectives.base import Outputs
+from tests.padded_batches import DIMS, NUM_CLASSES, padded_features
 
-DIMS = {'text': 5, 'audio': 3, 'vision': 2}
-NUM_CLASSES = 3
-MAX_LEN = 6
-# Real frames of 8 utterances; 0 marks the modality absent (utterance 1 lacks audio).
-LENGTHS = {'text': (6, 3, 2, 5, 1, 4, 6, 2),
-           'audio': (4, 0, 6, 2, 5, 3, 1, 6),
-           'vision': (2, 5, 0, 6, 3, 1, 4, 2)}
 LABELS = (0, 1, 2, 0, 1, 2, 0, 1)
 ESTIMATORS = ('bce', 'infonce', 'mine')
 
 
 def make_batch(seed: int, *, labelled: bool = True) -> dict[str, np.ndarray]:
-  """Random features with NaN in every padded frame; the last utterance is padding."""
-  rng = np.random.default_rng(seed)
-  batch = {}
-  for m, lengths in LENGTHS.items():
-    mask = np.arange(MAX_LEN) < np.array(lengths)[:, None]
-    x = rng.normal(size=(len(lengths), MAX_LEN, DIMS[m])).astype(np.float32)
-    batch[m] = np.where(mask[..., None], x, np.nan).astype(np.float32)
-    batch[f'{m}_mask'] = mask.astype(np.float32)
+  """The shared padded batch, with labels unless `labelled` is False."""
+  batch = padded_features(seed)
   if labelled:
     batch['label'] = np.array(LABELS, np.int32)
-  batch['valid'] = np.array([1, 1, 1, 1, 1, 1, 1, 0], np.float32)
   return batch
 
 
