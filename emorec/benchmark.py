@@ -114,13 +114,18 @@ def run(config: ml_collections.ConfigDict, *, steps: int = 20, repeats: int = 5,
   }
 
 
-def seed_scaling(config: ml_collections.ConfigDict, num_seeds: Sequence[int], *,
-                 steps: int = 20, repeats: int = 5) -> dict[int, float]:
-  """Seconds per train step for each seed-ensemble size K, measured in this one process."""
+def seed_scaling(config: ml_collections.ConfigDict, num_seeds: Sequence[int],
+                 seed_axes: Sequence[str] = ('vectorized', 'sequential'), *,
+                 steps: int = 20, repeats: int = 5) -> dict[tuple[int, str], float]:
+  """Seconds per train step for each seed-ensemble size K and `seed_axis` mode, measured in
+  this one process (K = 1 has no seed axis: it is measured once, under the first mode)."""
   seconds = {}
   for count in num_seeds:
-    variant = copy.deepcopy(config)
-    variant.num_seeds = count
-    experiment = train.build_experiment(variant)
-    seconds[count] = time_train_step(experiment, steps=steps, repeats=repeats).step_seconds
+    for mode in seed_axes[:1] if count == 1 else seed_axes:
+      variant = copy.deepcopy(config)
+      variant.num_seeds = count
+      variant.seed_axis = mode
+      experiment = train.build_experiment(variant)
+      seconds[count, mode] = time_train_step(experiment, steps=steps,
+                                             repeats=repeats).step_seconds
   return seconds

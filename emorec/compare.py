@@ -30,14 +30,32 @@ def parse_variant(text: str) -> Variant:
   return name.strip(), overrides
 
 
+def grid(rows: Sequence[Variant], columns: Sequence[Variant]) -> list[Variant]:
+  """Every (row, column) pair as one variant named `cell_name(row, column)`.
+
+  The column's overrides apply after the row's, so a column may refine a row's field.
+  """
+  return [(cell_name(row, column), {**row_overrides, **column_overrides})
+          for row, row_overrides in rows for column, column_overrides in columns]
+
+
+def cell_name(row: str, column: str) -> str:
+  return f'{row} · {column}'
+
+
 def run_variants(config: ml_collections.ConfigDict, variants: Sequence[Variant], *,
                  num_seeds: int, workdir: str) -> dict[str, dict[str, float]]:
-  """Trains every variant as a `num_seeds` ensemble; returns each one's summarised metrics."""
+  """Trains every variant as a `num_seeds` ensemble; returns each one's summarised metrics.
+
+  Variant i runs in `workdir/{i:02d}` (rerunning resumes it) and `workdir/results.json` is
+  rewritten after each one, so a long comparison can be watched and restarted.
+  """
   results = {}
   for index, (name, overrides) in enumerate(variants):
     variant = config_args.apply_overrides(config, {**overrides, 'num_seeds': str(num_seeds)})
     run_dir = os.path.join(workdir, f'{index:02d}')
     results[name] = train.train_and_evaluate(variant, run_dir, quiet=True).metrics
+    save(results, os.path.join(workdir, 'results.json'))
   return results
 
 
@@ -47,18 +65,47 @@ def table(results: Mapping[str, Mapping[str, float]], columns: Columns | None = 
   `columns` default to WA, UA and F1, or to the multi-label WAcc, F1 and AUC when the
   results have them.
   """
-  if columns is None:
-    multi_label = any('test/wacc' in metrics for metrics in results.values())
-    columns = _MULTILABEL_COLUMNS if multi_label else _COLUMNS
+  columns = columns or metric_columns(results)
   rows = []
   for name, metrics in results.items():
     cells = [mean_std(metrics, key) for _, key in columns]
     rows.append([name, *cells])
-  text = report.markdown_table(['variant', *(title for title, _ in columns)], rows)
+  return report.markdown_table(['variant', *(title for title, _ in columns)], rows) + (
+      ceiling_note(results))
+
+
+def ceiling_note(results: Mapping[str, Mapping[str, float]]) -> str:
+  """'\n\nBayes ceiling (WA): …' when all results share one ceiling, else ''."""
   ceilings = {m['bayes_accuracy'] for m in results.values() if 'bayes_accuracy' in m}
-  if len(ceilings) == 1:
-    text += f'\n\nBayes ceiling (WA): {100 * ceilings.pop():.1f}'
-  return text
+  return f'\n\nBayes ceiling (WA): {100 * ceilings.pop():.1f}' if len(ceilings) == 1 else ''
+
+
+def metric_columns(results: Mapping[str, Mapping[str, float]]) -> Columns:
+  """WA, UA and F1 columns, or the multi-label WAcc, F1 and AUC when the results have them."""
+  multi_label = any('test/wacc' in metrics for metrics in results.values())
+  return _MULTILABEL_COLUMNS if multi_label else _COLUMNS
+
+
+def grid_table(results: Mapping[str, Mapping[str, float]], rows: Sequence[str],
+               columns: Sequence[str], key: str) -> str:
+  """One metric of a `grid` run as a table: rows × columns of mean ± std in percent."""
+  cells = [[row, *(mean_std(results[cell_name(row, column)], key) for column in columns)]
+           for row in rows]
+  return report.markdown_table(['', *columns], cells)
+
+
+def gap_closed(results: Mapping[str, Mapping[str, float]], *, method: str, baseline: str,
+               low: str, high: str, key: str = 'test/wa') -> float:
+  """Share of the baseline's gap between grid rows `low` and `high` that `method` closes at `low`.
+
+  (method@low - baseline@low) / (baseline@high - baseline@low): 0 is no gain, 1 reaches the
+  baseline trained with the `high` row's setting (e.g. all labels), negative is a loss.
+  """
+  base_low = results[cell_name(low, baseline)][key]
+  gap = results[cell_name(high, baseline)][key] - base_low
+  if gap == 0:
+    raise ValueError(f'The baseline {baseline!r} scores the same {key} at {low!r} and {high!r}.')
+  return (results[cell_name(low, method)][key] - base_low) / gap
 
 
 def mean_std(metrics: Mapping[str, float], key: str) -> str:
@@ -68,5 +115,6 @@ def mean_std(metrics: Mapping[str, float], key: str) -> str:
 
 
 def save(results: Mapping[str, Mapping[str, float]], path: str) -> None:
+  os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
   with open(path, 'w') as f:
     json.dump(results, f, indent=1, sort_keys=True)

@@ -17,7 +17,7 @@ import numpy as np
 import optax
 from jax.sharding import Mesh
 
-from emorec import metrics, sharding
+from emorec import metrics, seeds, sharding
 
 EvalStep = Callable[[Any, Mapping[str, jax.Array]], dict[str, Any]]
 # Logit of an emotion a model has no output for: probability 0 in float32, yet finite losses.
@@ -73,7 +73,7 @@ def _score_outputs(logits: jax.Array, aux: Mapping[str, Any],
   }
 
 
-def make_eval_step(model: nn.Module, mesh: Mesh, num_seeds: int = 1, *,
+def make_eval_step(model: nn.Module, mesh: Mesh, num_seeds: int = 1, *, seed_axis: str = 'auto',
                    columns: np.ndarray | None = None, num_classes: int = 0) -> EvalStep:
   """A jitted step giving what metrics need of one batch, fused and per-modality heads.
 
@@ -91,7 +91,7 @@ def make_eval_step(model: nn.Module, mesh: Mesh, num_seeds: int = 1, *,
     return outputs(place(logits), aux, batch)
 
   if num_seeds > 1:
-    step = jax.vmap(step, in_axes=(0, None))
+    step = seeds.over_seeds(step, (0, None), seed_axis)
   return jax.jit(step, out_shardings=sharding.replicated(mesh))
 
 

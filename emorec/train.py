@@ -253,7 +253,7 @@ class Experiment:
     replicated = sharding.replicated(self.mesh)
     step = functools.partial(train_step, terms=self.terms)
     if self.num_seeds > 1:
-      step = jax.vmap(step, in_axes=(0, None, 0))
+      step = seeds.over_seeds(step, (0, None, 0), self.config.seed_axis)
     return jax.jit(step, donate_argnums=0, out_shardings=(replicated, replicated))
 
   def train_batches(self, start_step: int) -> Iterator[dict[str, Any]]:
@@ -265,7 +265,8 @@ class Experiment:
     """`evaluate(params, split) -> [metrics per seed]` over a whole split of `corpus`, every
     emotion of which is scored (see `protocols.scoring_model`)."""
     model, columns = protocols.scoring_model(self.model, self.view.emotions, corpus.emotions)
-    eval_step = evaluate.make_eval_step(model, self.mesh, self.num_seeds, columns=columns,
+    eval_step = evaluate.make_eval_step(model, self.mesh, self.num_seeds,
+                                        seed_axis=self.config.seed_axis, columns=columns,
                                         num_classes=corpus.num_classes)
     threshold = self.config.eval.get('threshold', 0.5)
 

@@ -4,9 +4,12 @@
     --variant='all labels:' --variant='10% labels:data.label_fraction=0.1'
 
 A variant is `name:field=value;field=value`. Prints test WA/UA/F1 as mean ± std over seeds.
-"""
 
-import os
+With `--row` flags the comparison is a grid: every row (itself `name:overrides`) crossed with
+every variant, printed as one rows × variants table per metric. `--gap_closed=METHOD,BASELINE,
+LOW,HIGH` (a variant, a variant, a row, a row) adds the share of BASELINE's gap between rows
+LOW and HIGH that METHOD closes at LOW, e.g. `CMDM,supervised,10%,100%`.
+"""
 
 from absl import app, flags
 from ml_collections import config_flags
@@ -15,6 +18,8 @@ from emorec import compare
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file.')
 _VARIANTS = flags.DEFINE_multi_string('variant', [], 'name:field=value;field=value')
+_ROWS = flags.DEFINE_multi_string('row', [], 'Grid rows, name:field=value;field=value')
+_GAP_CLOSED = flags.DEFINE_list('gap_closed', [], 'METHOD,BASELINE,LOW_ROW,HIGH_ROW')
 _NUM_SEEDS = flags.DEFINE_integer('num_seeds', 5, 'Seeds per variant (one ensemble each).')
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/compare', 'Where runs and results.json go.')
 
@@ -22,11 +27,25 @@ _WORKDIR = flags.DEFINE_string('workdir', 'runs/compare', 'Where runs and result
 def main(argv):
   del argv
   variants = [compare.parse_variant(v) for v in _VARIANTS.value] or [('default', {})]
-  results = compare.run_variants(_CONFIG.value, variants, num_seeds=_NUM_SEEDS.value,
+  rows = [compare.parse_variant(r) for r in _ROWS.value]
+  cells = compare.grid(rows, variants) if rows else variants
+  results = compare.run_variants(_CONFIG.value, cells, num_seeds=_NUM_SEEDS.value,
                                  workdir=_WORKDIR.value)
-  os.makedirs(_WORKDIR.value, exist_ok=True)
-  compare.save(results, os.path.join(_WORKDIR.value, 'results.json'))
-  print(compare.table(results))
+  if not rows:
+    print(compare.table(results))
+    return
+  columns = [name for name, _ in variants]
+  for title, key in compare.metric_columns(results):
+    print(f'\n{title} (test, %, mean ± std over {_NUM_SEEDS.value} seeds)\n')
+    print(compare.grid_table(results, [name for name, _ in rows], columns, key))
+  print(compare.ceiling_note(results).strip())
+  if _GAP_CLOSED.value:
+    method, baseline, low, high = _GAP_CLOSED.value
+    for title, key in compare.metric_columns(results)[:2]:
+      share = compare.gap_closed(results, method=method, baseline=baseline, low=low, high=high,
+                                 key=key)
+      print(f'{method} closes {100 * share:.0f}% of the {title} gap of {baseline} between '
+            f'{low} and {high}.')
 
 
 if __name__ == '__main__':

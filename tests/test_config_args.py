@@ -38,3 +38,27 @@ def test_table_shows_mean_and_std():
                    'test/macro_f1': 0.2, 'test/macro_f1_std': 0.0, 'bayes_accuracy': 0.8}}
   text = compare.table(results)
   assert '| a       | 50.0 ± 1.0 | 40.0 ± 2.0 |' in text and 'Bayes ceiling (WA): 80.0' in text
+
+
+def test_grid_crosses_rows_with_variants_column_last():
+  rows = [('10%', {'data.label_fraction': '0.1'}), ('all', {'data.label_fraction': '1.0'})]
+  columns = [('sup', {'objective.mmd': '0'}), ('all-mmd', {'data.label_fraction': '0.5'})]
+  cells = compare.grid(rows, columns)
+  assert [name for name, _ in cells] == ['10% · sup', '10% · all-mmd', 'all · sup',
+                                         'all · all-mmd']
+  assert cells[0][1] == {'data.label_fraction': '0.1', 'objective.mmd': '0'}
+  assert cells[3][1] == {'data.label_fraction': '0.5'}
+
+
+def test_grid_table_and_gap_closed():
+  wa = {('low', 'base'): 0.60, ('low', 'new'): 0.65, ('high', 'base'): 0.80,
+        ('high', 'new'): 0.81}
+  results = {compare.cell_name(row, column): {'test/wa': value, 'test/wa_std': 0.01}
+             for (row, column), value in wa.items()}
+  text = compare.grid_table(results, ['low', 'high'], ['base', 'new'], 'test/wa')
+  assert '| low  | 60.0 ± 1.0 | 65.0 ± 1.0 |' in text
+  share = compare.gap_closed(results, method='new', baseline='base', low='low', high='high')
+  assert share == pytest.approx(0.25)
+  results[compare.cell_name('high', 'base')]['test/wa'] = 0.60
+  with pytest.raises(ValueError, match='scores the same'):
+    compare.gap_closed(results, method='new', baseline='base', low='low', high='high')

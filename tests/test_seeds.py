@@ -4,6 +4,7 @@ import os
 import shutil
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -60,3 +61,20 @@ def test_replica_keys_match_single_seed_keys():
 def test_num_seeds_must_be_positive():
   with pytest.raises(ValueError, match='num_seeds must be at least 1'):
     seeds.num_seeds(smoke_config(num_seeds=0))
+
+
+@pytest.mark.parametrize('mode', ['vectorized', 'sequential', 'auto'])
+def test_over_seeds_maps_only_the_seed_axis(mode):
+  weights = jnp.arange(6.0).reshape(3, 2)  # 3 seeds
+  shared = jnp.array([1.0, 10.0])
+
+  def fn(w, x, scale):
+    return {'dot': w @ x * scale}
+
+  out = jax.jit(seeds.over_seeds(fn, (0, None, 0), mode))(weights, shared, jnp.array([1., 2., 3.]))
+  np.testing.assert_allclose(out['dot'], [10.0, 64.0, 162.0])
+
+
+def test_over_seeds_rejects_unknown_mode():
+  with pytest.raises(ValueError, match="seed_axis must be one of"):
+    seeds.over_seeds(lambda x: x, (0,), 'parallel')
