@@ -1,11 +1,13 @@
 """CMDM: semi-supervised cross-modal distribution matching (DESIGN.md section 3).
 
 `--config=configs/cmdm.py:ARG`, ARG a comma-separated list of:
-  dataset=NAME        the base config it extends: synthetic (configs/synthetic.py)
+  dataset=NAME        the base config it extends: synthetic | iemocap | meld | mosei
+                      (configs/NAME.py; MELD's pairs need its audio features)
   ablation=NAME       none | no_mmd | no_reconstruction | supervised (the same predicting
                       network, trained on the labelled cross-entropy terms only)
 and any argument of the base config, passed on to it, e.g. for synthetic:
   smoke, label_fraction=F, encoder=NAME, fusion=NAME
+or for meld: features_dir=DIR (see configs/meld.py).
 Every field can also be overridden: `--config.objective.mmd=0.5`.
 """
 
@@ -27,12 +29,9 @@ _ABLATIONS = {
 
 
 def _base_config(dataset: str) -> Callable[[str], ml_collections.ConfigDict]:
-  """`get_config` of the dataset's base config.
-
-  IEMOCAP and MELD join here when their readers land, each as its own base config file
-  (MELD has text and audio only: its model.modalities and cmdm.pairs follow).
-  """
-  bases = {'synthetic': 'synthetic'}
+  """`get_config` of the dataset's base config, which sets model.modalities to what the
+  corpus has (cmdm.pairs 'all' follows them)."""
+  bases = {name: name for name in ('synthetic', 'iemocap', 'meld', 'mosei')}
   if dataset not in bases:
     raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(sorted(bases))}")
   return sibling_config(__file__, bases[dataset])

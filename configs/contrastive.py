@@ -1,11 +1,15 @@
 """CR: contrastive regularization with a same-emotion pair discriminator (DESIGN.md section 3).
 
 `--config=configs/contrastive.py:ARG`, ARG a comma-separated list of:
+  dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
+                      which also takes the arguments not listed here, e.g. meld's
+                      features_dir=DIR; the regularized pairs need the corpus's audio)
   smoke               a tiny corpus, model and run (seconds; for tests)
   estimator=NAME      bce | infonce | mine
   alpha=F             loss = (1 - F) * CE + F * L_disc
   conflict_share=F    share of utterances with one conflicting modality
-                      (data.synthetic.conflict_share; the corpus default when not given)
+                      (data.synthetic.conflict_share; the corpus default when not given;
+                      synthetic only)
   baseline            CR off (alpha 0, no critic): the same predicting network on CE alone
   authors             the CR authors' baseline network: a spectrogram CNN for audio (4 x [3x3
                       conv, 8 filters, ReLU, 2x2 max-pool] -> dense 512) and an attention-pooled
@@ -37,25 +41,32 @@ each, one table per conflict share:
   done
 """
 
-import pathlib
-import runpy
-
 import ml_collections
 
-from emorec.config_args import parse_arg
+from emorec.config_args import parse_arg, sibling_config
+from emorec.data.real.config import split_arg
+
+# Arguments this file reads; the others go to the base config.
+_OWN_ARGS = {'dataset': 'synthetic', 'smoke': False, 'estimator': 'bce', 'alpha': 0.3,
+             'conflict_share': '', 'baseline': False, 'authors': False}
+_DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei')
 
 
-def _synthetic_config(arg: str) -> ml_collections.ConfigDict:
-  """`get_config(arg)` of configs/synthetic.py (config files are loaded by path)."""
-  path = pathlib.Path(__file__).with_name('synthetic.py')
-  return runpy.run_path(str(path))['get_config'](arg)
+def _base_config(dataset: str, arg: str) -> ml_collections.ConfigDict:
+  """`get_config(arg)` of configs/DATASET.py (config files are loaded by path)."""
+  if dataset not in _DATASETS:
+    raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(_DATASETS)}")
+  return sibling_config(__file__, dataset)(arg)
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  args = parse_arg(arg, smoke=False, estimator='bce', alpha=0.3, conflict_share='',
-                   baseline=False, authors=False)
-  config = _synthetic_config('smoke' if args.smoke else '')
+  own, rest = split_arg(arg, _OWN_ARGS)
+  args = parse_arg(own, **_OWN_ARGS)
+  base_arg = ','.join(filter(None, ('smoke' if args.smoke else '', rest)))
+  config = _base_config(args.dataset, base_arg)
   if args.conflict_share:
+    if args.dataset != 'synthetic':
+      raise ValueError(f'conflict_share sets the synthetic corpus, not {args.dataset}.')
     config.data.synthetic.conflict_share = float(args.conflict_share)
 
   # Width of the common code z_m each modality is projected to; fusion, heads and CR read it.

@@ -1,6 +1,9 @@
 """MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (DESIGN.md section 3).
 
 `--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
+  dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
+                      which also takes the arguments not listed here, e.g. mosei's
+                      manual_dir=DIR; mosei's 'emotions' protocol is the multi-label setting)
   smoke               a tiny corpus, model and run (seconds; for tests)
   multi_label         the CMU-MOSEI setting: utterances carry sets of the six MOSEI emotions;
                       binary cross-entropy with per-emotion pos_weight, per-emotion weighted
@@ -50,22 +53,34 @@ Training speed: `python launch/benchmark.py --config=configs/transfer.py --steps
 import ml_collections
 
 from emorec.config_args import parse_arg, sibling_config
+from emorec.data.real import config as real_config
 
 # The emotions of CMU-MOSEI, in its label order.
 MOSEI_EMOTIONS = ('happy', 'sad', 'anger', 'surprise', 'disgust', 'fear')
+# Arguments this file reads; the others go to the base config.
+_OWN_ARGS = {'dataset': 'synthetic', 'smoke': False, 'multi_label': False, 'held_out': '',
+             'few_shot': False, 'label_fraction': 1.0, 'baseline': False}
+_DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  args = parse_arg(arg, smoke=False, multi_label=False, held_out='', few_shot=False,
-                   label_fraction=1.0, baseline=False)
+  own, rest = real_config.split_arg(arg, _OWN_ARGS)
+  args = parse_arg(own, **_OWN_ARGS)
+  if args.dataset not in _DATASETS:
+    raise ValueError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(_DATASETS)}")
   base_arg = f'encoder=lstm,label_fraction={args.label_fraction}' + (',smoke' if args.smoke else '')
-  config = sibling_config(__file__, 'synthetic')(base_arg)
+  config = sibling_config(__file__, args.dataset)(','.join(filter(None, (base_arg, rest))))
 
   if args.multi_label:
+    if args.dataset != 'synthetic':
+      raise ValueError(f"multi_label sets the synthetic corpus; {args.dataset}'s protocol "
+                       'decides (mosei: emotions).')
     config.data.synthetic.multi_label = True
     config.data.synthetic.emotions = MOSEI_EMOTIONS
-  # Frames per modality after truncation/padding.
-  config.data.max_len = 50
+  multi_label = real_config.multi_label(config.data)
+  if args.dataset == 'synthetic':
+    # Frames per modality after truncation/padding (real corpora keep their reader's).
+    config.data.max_len = 50
   # Emotions kept out of training (protocols.py): zero-shot, or few-shot with data.few_shot.
   config.data.held_out = tuple(filter(None, args.held_out.split('+')))
   # 0: zero-shot; s > 0 keeps ceil(s * P) + 1 of the P positives of each held-out emotion.
@@ -114,7 +129,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
 
   # Probability above which an emotion is predicted present (multi-label).
   config.eval.threshold = 0.5
-  config.eval.selection_metric = 'wacc' if args.multi_label else 'wa'
+  config.eval.selection_metric = 'wacc' if multi_label else 'wa'
 
   if args.smoke:
     _shrink_for_smoke(config)

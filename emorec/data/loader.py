@@ -9,6 +9,8 @@ from emorec.data import synthetic
 from emorec.data.corpus import Corpus
 
 REQUIRED_SPLITS = ('train', 'validation', 'test')
+# Corpora read from release files (emorec.data.real).
+REAL_CORPORA = ('iemocap', 'meld', 'mosei')
 
 
 def load_corpus(data_config: ml_collections.ConfigDict) -> Corpus:
@@ -16,8 +18,13 @@ def load_corpus(data_config: ml_collections.ConfigDict) -> Corpus:
   if data_config.name == 'synthetic':
     corpus = synthetic.make_synthetic_corpus(
         synthetic.SyntheticSpec(**data_config.synthetic.to_dict()))
+  elif data_config.name in REAL_CORPORA:
+    # Imported here: the readers pull in TFDS and h5py, which the synthetic corpus never needs.
+    from emorec.data.real import load  # pylint: disable=import-outside-toplevel
+    corpus = load.load_real_corpus(data_config)
   else:
-    raise ValueError(f"Unknown data.name {data_config.name!r}; choose one of: 'synthetic'.")
+    raise ValueError(f'Unknown data.name {data_config.name!r}; choose one of: '
+                     f"{', '.join(('synthetic', *REAL_CORPORA))}.")
   validate_corpus(corpus)
   return corpus
 
