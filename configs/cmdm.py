@@ -15,7 +15,7 @@ from typing import Callable
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config
+from emorec.config_args import parse_arg, sibling_config, split_arg
 
 # Arguments this file reads; the others go to the base config.
 _OWN_ARGS = {'dataset': 'synthetic', 'ablation': 'none'}
@@ -37,15 +37,8 @@ def _base_config(dataset: str) -> Callable[[str], ml_collections.ConfigDict]:
   return sibling_config(__file__, bases[dataset])
 
 
-def _split_arg(arg: str | None) -> tuple[str, str]:
-  """(this file's arguments, the base config's arguments) of an argument string."""
-  items = [item for item in (arg or '').split(',') if item.strip()]
-  own = [item for item in items if item.partition('=')[0].strip() in _OWN_ARGS]
-  return ','.join(own), ','.join(item for item in items if item not in own)
-
-
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  own, rest = _split_arg(arg)
+  own, rest = split_arg(arg, _OWN_ARGS)
   args = parse_arg(own, **_OWN_ARGS)
   if args.ablation not in _ABLATIONS:
     raise ValueError(f"unknown ablation {args.ablation!r}; choose one of: {', '.join(_ABLATIONS)}")

@@ -43,8 +43,7 @@ each, one table per conflict share:
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config
-from emorec.data.real.config import split_arg
+from emorec.config_args import parse_arg, sibling_config, split_arg
 
 # Arguments this file reads; the others go to the base config.
 _OWN_ARGS = {'dataset': 'synthetic', 'smoke': False, 'estimator': 'bce', 'alpha': 0.3,

@@ -22,8 +22,8 @@ Leave-one-session-out, all five folds:
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config
-from emorec.data.real.config import data_config, split_arg, with_data
+from emorec.config_args import parse_arg, sibling_config, split_arg
+from emorec.data.real.config import data_config, with_data
 
 _OWN_ARGS = {'reader': 'conv_emotion', 'manual_dir': '', 'protocol': '4class',
              'split': 'release', 'fold': 1, 'data_dir': '', 'on_bad_utterance': 'error'}

@@ -24,9 +24,9 @@ import pathlib
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config
+from emorec.config_args import parse_arg, sibling_config, split_arg
 from emorec.data.real import meld
-from emorec.data.real.config import data_config, split_arg, with_data
+from emorec.data.real.config import data_config, with_data
 
 _DEFAULT_MANUAL_DIR = str(pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'meld')
 _OWN_ARGS = {'reader': 'csv', 'manual_dir': _DEFAULT_MANUAL_DIR, 'features_dir': '',

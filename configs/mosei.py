@@ -17,8 +17,8 @@ how to make it), else a deterministic hash of the video ids.
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config
-from emorec.data.real.config import data_config, split_arg, with_data
+from emorec.config_args import parse_arg, sibling_config, split_arg
+from emorec.data.real.config import data_config, with_data
 
 _OWN_ARGS = {'reader': 'csd', 'manual_dir': '', 'protocol': '', 'data_dir': '',
              'on_bad_utterance': 'error', 'max_len': 50}

@@ -52,7 +52,7 @@ Training speed: `python launch/benchmark.py --config=configs/transfer.py --steps
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config
+from emorec.config_args import parse_arg, sibling_config, split_arg
 from emorec.data.real import config as real_config
 
 # The emotions of CMU-MOSEI, in its label order.
@@ -64,7 +64,7 @@ _DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
-  own, rest = real_config.split_arg(arg, _OWN_ARGS)
+  own, rest = split_arg(arg, _OWN_ARGS)
   args = parse_arg(own, **_OWN_ARGS)
   if args.dataset not in _DATASETS:
     raise ValueError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(_DATASETS)}")

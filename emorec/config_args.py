@@ -6,7 +6,7 @@ import ast
 import copy
 import pathlib
 import runpy
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import ml_collections
 
@@ -71,3 +71,10 @@ def _literal(text: str) -> Any:
     return ast.literal_eval(text)
   except (ValueError, SyntaxError):
     return text
+
+
+def split_arg(arg: str | None, own: Mapping[str, Any]) -> tuple[str, str]:
+  """(the arguments named in ``own``, the others for a base config) of an argument string."""
+  items = [item for item in (arg or '').split(',') if item.strip()]
+  mine = [item for item in items if item.partition('=')[0].strip() in own]
+  return ','.join(mine), ','.join(item for item in items if item not in mine)

@@ -79,9 +79,3 @@ def multi_label(data: ml_collections.ConfigDict) -> bool:
     return bool(data.synthetic.multi_label)
   return targets.target_of(data.name, data.protocol).multi_label
 
-
-def split_arg(arg: str | None, own: Mapping[str, Any]) -> tuple[str, str]:
-  """(the arguments named in ``own``, the others for the base config) of an argument string."""
-  items = [item for item in (arg or '').split(',') if item.strip()]
-  mine = [item for item in items if item.partition('=')[0].strip() in own]
-  return ','.join(mine), ','.join(item for item in items if item not in mine)
