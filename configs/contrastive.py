@@ -20,25 +20,27 @@ Every field can also be overridden: `--config.contrastive.alpha=0.5`. `objective
 `model.critic_pairs` follows `contrastive.pairs`. The 'infonce' estimator uses no critic:
 override `model.critic_hidden=0` with it (the `estimator=infonce` argument does).
 
-Benchmark (the README table): baseline vs each estimator at alpha 0.1, 0.3 and 0.5, 5 seeds
-each, one table per conflict share:
+Benchmark (the README table): baseline vs each estimator at alpha 0.1, 0.3 and 0.5 for conflict
+shares 0, 0.2 and 0.4, 5 seeds each (the budget the README's figures used: 300 steps, width 64):
 
   infonce='contrastive.estimator=infonce;model.critic_hidden=0'
   mine='contrastive.estimator=mine'
-  for share in 0.0 0.2 0.4; do
-    python launch/compare.py --config=configs/contrastive.py:conflict_share=$share \
-      --num_seeds=5 --workdir=runs/contrastive/conflict_$share \
-      --variant='baseline:contrastive.alpha=0.0;model.critic_hidden=0' \
-      --variant='BCE α=0.1:contrastive.alpha=0.1' \
-      --variant='BCE α=0.3:contrastive.alpha=0.3' \
-      --variant='BCE α=0.5:contrastive.alpha=0.5' \
-      --variant="InfoNCE α=0.1:$infonce;contrastive.alpha=0.1" \
-      --variant="InfoNCE α=0.3:$infonce;contrastive.alpha=0.3" \
-      --variant="InfoNCE α=0.5:$infonce;contrastive.alpha=0.5" \
-      --variant="MINE α=0.1:$mine;contrastive.alpha=0.1" \
-      --variant="MINE α=0.3:$mine;contrastive.alpha=0.3" \
-      --variant="MINE α=0.5:$mine;contrastive.alpha=0.5"
-  done
+  python launch/compare.py --config=configs/contrastive.py --num_seeds=5 --workdir=runs/cr \
+    --config.train.num_steps=300 --config.train.eval_every=150 \
+    --config.train.checkpoint_every=300 --config.model.hidden=64 --config.model.fusion_hidden=64 \
+    --row='conflicts 0%:data.synthetic.conflict_share=0.0' \
+    --row='conflicts 20%:data.synthetic.conflict_share=0.2' \
+    --row='conflicts 40%:data.synthetic.conflict_share=0.4' \
+    --variant='baseline:contrastive.alpha=0.0;model.critic_hidden=0' \
+    --variant='BCE α=0.1:contrastive.alpha=0.1' \
+    --variant='BCE α=0.3:contrastive.alpha=0.3' \
+    --variant='BCE α=0.5:contrastive.alpha=0.5' \
+    --variant="InfoNCE α=0.1:$infonce;contrastive.alpha=0.1" \
+    --variant="InfoNCE α=0.3:$infonce;contrastive.alpha=0.3" \
+    --variant="InfoNCE α=0.5:$infonce;contrastive.alpha=0.5" \
+    --variant="MINE α=0.1:$mine;contrastive.alpha=0.1" \
+    --variant="MINE α=0.3:$mine;contrastive.alpha=0.3" \
+    --variant="MINE α=0.5:$mine;contrastive.alpha=0.5"
 """
 
 import ml_collections
