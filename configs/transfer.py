@@ -94,8 +94,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.model.pooling = 'last'
   config.model.hidden = 200
   # The text width is the word vectors' dimension (f_t is the identity).
-  config.model.modality_hidden = ml_collections.ConfigDict(
-      {'text': 384, 'audio': 200, 'vision': 100})
+  config.model.modality_hidden = _widths(config, {'text': 384, 'audio': 200, 'vision': 100})
   config.model.dropout = 0.15
   config.model.emotion_embedding = ml_collections.ConfigDict()
   # f_a and f_v, from the word vectors to the audio and visual codes: 'linear' | 'mlp'.
@@ -136,12 +135,18 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   return config
 
 
+def _widths(config: ml_collections.ConfigDict,
+            widths: dict[str, int]) -> ml_collections.ConfigDict:
+  """`model.modality_hidden` of the modalities the corpus has."""
+  return ml_collections.ConfigDict(
+      {m: width for m, width in widths.items() if m in config.model.modalities})
+
+
 def _shrink_for_smoke(config: ml_collections.ConfigDict) -> None:
   """On top of the base config's smoke settings: short sequences, one layer, six steps."""
   config.data.max_len = 8
   config.model.num_layers = 1
-  config.model.modality_hidden = ml_collections.ConfigDict(
-      {'text': 384, 'audio': 16, 'vision': 8})
+  config.model.modality_hidden = _widths(config, {'text': 384, 'audio': 16, 'vision': 8})
   config.train.num_epochs = None
   config.train.eval_every = 3
   config.train.checkpoint_every = 3

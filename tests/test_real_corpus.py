@@ -170,6 +170,7 @@ def test_method_configs_take_real_datasets(tmp_path, name, dataset):
   config = _config(name, f'dataset={dataset},manual_dir={tmp_path},smoke')
   assert config.data.name == dataset and config.data.manual_dir == str(tmp_path)
   assert config.eval.selection_metric == ('wacc' if dataset == 'mosei' else 'wa')
+  assert set(config.model.get('modality_hidden', {})) <= set(config.model.modalities)
 
 
 def test_trains_on_a_real_corpus(tmp_path, meld_dir):
