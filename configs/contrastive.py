@@ -1,4 +1,4 @@
-"""CR: contrastive regularization with a same-emotion pair discriminator (DESIGN.md section 3).
+r"""CR: contrastive regularization with a same-emotion pair discriminator (DESIGN.md section 3).
 
 `--config=configs/contrastive.py:ARG`, ARG a comma-separated list of:
   dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
