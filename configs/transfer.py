@@ -1,4 +1,4 @@
-"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (DESIGN.md section 3).
+r"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (DESIGN.md section 3).
 
 `--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
   dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
@@ -26,21 +26,24 @@ threshold 0.5, sequence length 50.
 
 Zero-shot benchmark (the README table): for each held-out emotion, MTEE zero-shot and
 few-shot vs chance, vs MTEE and the plain classifier trained on every emotion, and vs the plain
-classifier with the emotion held out (5 seeds each, on the multi-label corpus):
+classifier with the emotion held out (5 seeds each, on the multi-label corpus; the README's
+figures used mean-pool encoders and 400 steps, as here):
 
   python launch/zero_shot.py --config=configs/transfer.py:multi_label --num_seeds=5 \
-    --held_out=happy,sad,anger --workdir=runs/zero_shot
+    --config.model.encoder=meanpool --config.data.max_len=24 --config.train.num_epochs=0 \
+    --config.train.num_steps=400 --config.train.eval_every=200 \
+    --config.train.checkpoint_every=400 --held_out=happy,sad,anger --workdir=runs/zero_shot
 
-Low-resource curve, MTEE vs the plain classifier at 1%, 5% and 20% of the labels:
+Low-resource curve, MTEE vs the plain classifier at 1%, 5% and 20% of the labels (the README's
+figures: 300 steps):
 
   python launch/compare.py --config=configs/transfer.py --num_seeds=5 \
+    --config.model.encoder=meanpool --config.data.max_len=24 --config.train.num_epochs=0 \
+    --config.train.num_steps=300 --config.train.eval_every=150 --config.train.checkpoint_every=300 \
     --workdir=runs/transfer_low_resource \
-    --variant='MTEE 1%:data.label_fraction=0.01' \
-    --variant='classifier 1%:data.label_fraction=0.01;model.head=classifier' \
-    --variant='MTEE 5%:data.label_fraction=0.05' \
-    --variant='classifier 5%:data.label_fraction=0.05;model.head=classifier' \
-    --variant='MTEE 20%:data.label_fraction=0.2' \
-    --variant='classifier 20%:data.label_fraction=0.2;model.head=classifier'
+    --row='1%:data.label_fraction=0.01' --row='5%:data.label_fraction=0.05' \
+    --row='20%:data.label_fraction=0.2' \
+    --variant='MTEE:model.head=emotion_embedding' --variant='classifier:model.head=classifier'
 
 (`--config=configs/transfer.py:multi_label` gives the same curve in the MOSEI setting.)
 Both accept config overrides after the config, e.g. `--config.train.num_epochs=20` for a
