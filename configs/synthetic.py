@@ -23,8 +23,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.seed = 0
   # Seed ensemble: K replicas (seeds seed, seed+1, …) trained together in one program.
   config.num_seeds = 1
-  # How the replicas share one program: 'vectorized' (vmap) | 'sequential' (lax.map, about
-  # twice as fast on CPU) | 'auto' (sequential on CPU, vectorized on accelerators).
+  # How the replicas share one program: 'vectorized' (vmap) | 'sequential' (lax.map, faster
+  # on CPU: see the README's seed-ensemble table) | 'auto' (sequential on CPU, vectorized on
+  # accelerators).
   config.seed_axis = 'auto'
   # Devices of the data mesh; None uses every device of every process.
   config.num_devices = ml_collections.config_dict.placeholder(int)
