@@ -45,6 +45,13 @@ def sibling_config(config_file: str,
   return runpy.run_path(str(path))['get_config']
 
 
+def config_from_spec(spec: str, root: str | pathlib.Path = '.') -> ml_collections.ConfigDict:
+  """The config a `--config=` spec names ('configs/cmdm.py:ablation=supervised'), its path
+  relative to `root`."""
+  path, _, arg = spec.partition(':')
+  return runpy.run_path(str(pathlib.Path(root) / path))['get_config'](arg or None)
+
+
 def apply_overrides(config: ml_collections.ConfigDict,
                     overrides: dict[str, str]) -> ml_collections.ConfigDict:
   """A copy of `config` with dotted fields set from strings (`{'train.num_steps': '500'}`).

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pathlib
-import runpy
 from typing import Any, Mapping
 
 import ml_collections
@@ -42,10 +41,10 @@ def load_config(spec: str, overrides: Mapping[str, Any] | None = None, *, smoke:
   path relative to `root`), with the `smoke` argument added when asked, then `overrides`
   ({'train.num_steps': 600}; strings are read as on the command line, see
   `config_args.apply_overrides`)."""
-  path, _, arg = spec.partition(':')
   if smoke:
-    arg = ','.join(filter(None, (arg, 'smoke')))
-  config = runpy.run_path(str(root / path))['get_config'](arg or None)
+    path, _, arg = spec.partition(':')
+    spec = f"{path}:{','.join(filter(None, (arg, 'smoke')))}"
+  config = config_args.config_from_spec(spec, root)
   texts = {field: value if isinstance(value, str) else repr(value)
            for field, value in (overrides or {}).items()}
   return config_args.apply_overrides(config, texts)

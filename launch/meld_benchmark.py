@@ -93,10 +93,9 @@ def ensembles(arg: str, encoder: str,
 
 
 def load_config(spec: str) -> ml_collections.ConfigDict:
-  """The config of 'path/to/config.py:ARG'."""
-  path, _, arg = spec.partition(':')
-  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-  return config_args.sibling_config(os.path.join(root, path), os.path.basename(path)[:-3])(arg)
+  """The config of 'configs/NAME.py:ARG' in this checkout."""
+  checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  return config_args.config_from_spec(spec, checkout)
 
 
 def pooled_split(corpus: Corpus, split: str, modality: str = 'text') -> lr.Dataset:

@@ -1,5 +1,7 @@
 """Config arguments, dotted overrides and comparison variants."""
 
+import pathlib
+
 import pytest
 
 from configs import synthetic as synthetic_config
@@ -62,3 +64,10 @@ def test_grid_table_and_gap_closed():
   results[compare.cell_name('high', 'base')]['test/wa'] = 0.60
   with pytest.raises(ValueError, match='scores the same'):
     compare.gap_closed(results, method='new', baseline='base', low='low', high='high')
+
+
+def test_config_from_spec_reads_the_file_and_its_argument():
+  root = pathlib.Path(__file__).resolve().parents[1]
+  config = config_args.config_from_spec('configs/cmdm.py:ablation=supervised,smoke', root)
+  assert config.objective.mmd == 0 and config.train.num_steps == 6
+  assert config_args.config_from_spec('configs/synthetic.py', root).train.num_steps == 3000
