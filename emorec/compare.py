@@ -108,6 +108,19 @@ def gap_closed(results: Mapping[str, Mapping[str, float]], *, method: str, basel
   return (results[cell_name(low, method)][key] - base_low) / gap
 
 
+def parse_gap_closed(items: Sequence[str], variants: Sequence[str],
+                     rows: Sequence[str]) -> tuple[str, str, str, str]:
+  """(method, baseline, low row, high row) of `--gap_closed=METHOD,BASELINE,LOW,HIGH`."""
+  if len(items) != 4:
+    raise ValueError(f'--gap_closed takes METHOD,BASELINE,LOW_ROW,HIGH_ROW, got {list(items)}.')
+  method, baseline, low, high = (item.strip() for item in items)
+  for role, name, known in (('METHOD', method, variants), ('BASELINE', baseline, variants),
+                            ('LOW_ROW', low, rows), ('HIGH_ROW', high, rows)):
+    if name not in known:
+      raise ValueError(f'--gap_closed {role} {name!r} is none of {list(known)}.')
+  return method, baseline, low, high
+
+
 def mean_std(metrics: Mapping[str, float], key: str) -> str:
   """`metrics[key]` in percent, ± its seeds' standard deviation (`key_std`, 0 if absent)."""
   std = metrics.get(f'{key}_std', 0.0)

@@ -28,19 +28,22 @@ def main(argv):
   del argv
   variants = [compare.parse_variant(v) for v in _VARIANTS.value] or [('default', {})]
   rows = [compare.parse_variant(r) for r in _ROWS.value]
+  columns = [name for name, _ in variants]
+  row_names = [name for name, _ in rows]
+  gap_closed = (compare.parse_gap_closed(_GAP_CLOSED.value, columns, row_names)
+                if _GAP_CLOSED.value else None)
   cells = compare.grid(rows, variants) if rows else variants
   results = compare.run_variants(_CONFIG.value, cells, num_seeds=_NUM_SEEDS.value,
                                  workdir=_WORKDIR.value)
   if not rows:
     print(compare.table(results))
     return
-  columns = [name for name, _ in variants]
   for title, key in compare.metric_columns(results):
     print(f'\n{title} (test, %, mean ± std over {_NUM_SEEDS.value} seeds)\n')
-    print(compare.grid_table(results, [name for name, _ in rows], columns, key))
+    print(compare.grid_table(results, row_names, columns, key))
   print(compare.ceiling_note(results).strip())
-  if _GAP_CLOSED.value:
-    method, baseline, low, high = _GAP_CLOSED.value
+  if gap_closed:
+    method, baseline, low, high = gap_closed
     for title, key in compare.metric_columns(results)[:2]:
       share = compare.gap_closed(results, method=method, baseline=baseline, low=low, high=high,
                                  key=key)

@@ -71,3 +71,12 @@ def test_config_from_spec_reads_the_file_and_its_argument():
   config = config_args.config_from_spec('configs/cmdm.py:ablation=supervised,smoke', root)
   assert config.objective.mmd == 0 and config.train.num_steps == 6
   assert config_args.config_from_spec('configs/synthetic.py', root).train.num_steps == 3000
+
+
+def test_gap_closed_arguments_are_checked_before_training():
+  assert compare.parse_gap_closed(['CMDM', 'sup', '10%', '100%'], ['sup', 'CMDM'],
+                                  ['10%', '100%']) == ('CMDM', 'sup', '10%', '100%')
+  with pytest.raises(ValueError, match='takes METHOD,BASELINE,LOW_ROW,HIGH_ROW'):
+    compare.parse_gap_closed(['CMDM', 'sup', '10%'], ['sup', 'CMDM'], ['10%', '100%'])
+  with pytest.raises(ValueError, match="HIGH_ROW 'all' is none of"):
+    compare.parse_gap_closed(['CMDM', 'sup', '10%', 'all'], ['sup', 'CMDM'], ['10%', '100%'])
