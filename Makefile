@@ -8,11 +8,11 @@ STAMP := $(VENV)/.emorec-installed
 CONFIG ?= configs/synthetic.py
 WORKDIR ?= runs/synthetic
 
-.PHONY: install train test benchmark clean
+.PHONY: install train lint test benchmark clean
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,7 +20,10 @@ install: $(STAMP)
 train: $(STAMP)
 	$(BIN)/python launch/train.py --config=$(CONFIG) --workdir=$(WORKDIR) $(ARGS)
 
-test: $(STAMP)
+lint: $(STAMP)
+	$(BIN)/python -m pyflakes emorec configs launch tests
+
+test: lint
 	$(BIN)/python -m pytest -q tests $(ARGS)
 
 benchmark: $(STAMP)

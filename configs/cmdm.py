@@ -1,8 +1,8 @@
-r"""CMDM: semi-supervised cross-modal distribution matching (DESIGN.md section 3).
+r"""CMDM: semi-supervised cross-modal distribution matching (Liang, Li and Jin, ACM MM 2020).
 
 `--config=configs/cmdm.py:ARG`, ARG a comma-separated list of:
-  dataset=NAME        the base config it extends: synthetic | iemocap | meld | mosei
-                      (configs/NAME.py; MELD's pairs need its audio features)
+  dataset=NAME        the dataset config it extends (configs/NAME.py: synthetic, iemocap,
+                      meld, mosei; MELD's pairs need its audio features)
   ablation=NAME       none | no_mmd | no_reconstruction | supervised (the same predicting
                       network, trained on the labelled cross-entropy terms only)
 and any argument of the base config, passed on to it, e.g. for synthetic:
@@ -25,13 +25,12 @@ Benchmark (the README table): label shares 2% to 100% x {supervised, CMDM, its a
   --gap_closed='CMDM,supervised,10%,100%'
 """
 
-from typing import Callable
-
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config, split_arg
+from emorec.experiments.config_args import dataset_config, parse_arg, split_arg
+from emorec.registry import check_choice
 
-# Arguments this file reads; the others go to the base config.
+# Arguments this file reads; the others go to the dataset config.
 _OWN_ARGS = {'dataset': 'synthetic', 'ablation': 'none'}
 # Objective weights each ablation sets to 0.
 _ABLATIONS = {
@@ -42,58 +41,18 @@ _ABLATIONS = {
 }
 
 
-def _base_config(dataset: str) -> Callable[[str], ml_collections.ConfigDict]:
-  """`get_config` of the dataset's base config, which sets model.modalities to what the
-  corpus has (cmdm.pairs 'all' follows them)."""
-  bases = {name: name for name in ('synthetic', 'iemocap', 'meld', 'mosei')}
-  if dataset not in bases:
-    raise ValueError(f"unknown dataset {dataset!r}; choose one of: {', '.join(sorted(bases))}")
-  return sibling_config(__file__, bases[dataset])
-
-
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   own, rest = split_arg(arg, _OWN_ARGS)
   args = parse_arg(own, **_OWN_ARGS)
-  if args.ablation not in _ABLATIONS:
-    raise ValueError(f"unknown ablation {args.ablation!r}; choose one of: {', '.join(_ABLATIONS)}")
-  config = _base_config(args.dataset)(rest)
-
-  # Width of the common code z_m every modality is projected to (fusion and heads read it).
-  config.model.code_dim = config.model.hidden
-  # What each modality's decoder reconstructs: 'statistics' (per-utterance mean and std of the
-  # frames) | 'sequence' (every frame) | '' (no decoders).
-  config.model.reconstruction = 'statistics'
-  config.model.decoder_width = config.model.hidden
-  # Hidden layers of each decoder (0: linear).
-  config.model.decoder_depth = 1
-
-  config.cmdm = ml_collections.ConfigDict()
-  # MMD^2 estimator: 'unbiased' (U-statistic) | 'biased' (V-statistic, never negative).
-  config.cmdm.estimator = 'unbiased'
-  # RBF bandwidths of the multi-kernel MMD; () takes the median heuristic below.
-  config.cmdm.bandwidths = ()
-  # Median-heuristic bandwidths, as multiples of the median distance of the pooled codes.
-  config.cmdm.multipliers = (0.25, 0.5, 1.0, 2.0, 4.0)
-  # Also match the code distributions on the labelled batch.
-  config.cmdm.mmd_on_labelled = False
-  # Prediction matching divergence: 'js' (Jensen-Shannon) | 'kl' (symmetric KL).
-  config.cmdm.divergence = 'js'
-  # Modality pairs matched: 'all' or e.g. 'text-audio,text-vision'.
-  config.cmdm.pairs = 'all'
-
+  check_choice('ablation', args.ablation, _ABLATIONS)
+  config = dataset_config(__file__, args.dataset)(rest)
+  # Every ablation keeps the same predicting network: the common code z_m is always built.
+  config.model.common_code = True
   # Loss = supervised CE + modality_supervised CE + reconstruction + mmd + prediction_matching,
-  # each times its weight below (the base config sets the first two). The paper's weights are
+  # each times its weight (options in config.cmdm, configs/base.py). The paper's weights are
   # not public.
-  # Reconstruction error of every modality, labelled and unlabelled utterances.
   config.objective.reconstruction = 1.0
-  # MMD^2 between the modalities' common-code distributions on unlabelled utterances.
   config.objective.mmd = 1.0
-  # Divergence between the per-modality predictions on unlabelled utterances (the
-  # prediction-level variant; 0 leaves it out).
-  config.objective.prediction_matching = 0.0
-
   for term in _ABLATIONS[args.ablation]:
     config.objective[term] = 0.0
-  if not config.objective.reconstruction:
-    config.model.reconstruction = ''
   return config

@@ -1,4 +1,4 @@
-"""Supervised baseline on IEMOCAP, read from a release people have (DESIGN.md section 4).
+"""Supervised baseline on IEMOCAP, read from a release people have.
 
 `--config=configs/iemocap.py:ARG`, ARG a comma-separated list of:
   reader=NAME         conv_emotion: IEMOCAP_features.pkl (one vector per utterance and
@@ -22,8 +22,8 @@ Leave-one-session-out, all five folds:
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config, split_arg
 from emorec.data.real.config import data_config, with_data
+from emorec.experiments.config_args import parse_arg, sibling_config, split_arg
 
 _OWN_ARGS = {'reader': 'conv_emotion', 'manual_dir': '', 'protocol': '4class',
              'split': 'release', 'fold': 1, 'data_dir': '', 'on_bad_utterance': 'error'}

@@ -1,4 +1,4 @@
-"""Supervised baseline on MELD, read from the official release (DESIGN.md section 4).
+"""Supervised baseline on MELD, read from the official release.
 
 `--config=configs/meld.py:ARG`, ARG a comma-separated list of:
   reader=NAME         csv: the official CSVs and feature files | conv_emotion:
@@ -24,9 +24,9 @@ import pathlib
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config, split_arg
 from emorec.data.real import meld
 from emorec.data.real.config import data_config, with_data
+from emorec.experiments.config_args import parse_arg, sibling_config, split_arg
 
 _DEFAULT_MANUAL_DIR = str(pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'meld')
 _OWN_ARGS = {'reader': 'csv', 'manual_dir': _DEFAULT_MANUAL_DIR, 'features_dir': '',

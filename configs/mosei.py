@@ -1,4 +1,4 @@
-"""Supervised baseline on CMU-MOSEI, read from a release people have (DESIGN.md section 4).
+"""Supervised baseline on CMU-MOSEI, read from a release people have.
 
 `--config=configs/mosei.py:ARG`, ARG a comma-separated list of:
   reader=NAME         csd: the CMU-MultimodalSDK computational sequences (words, COVAREP,
@@ -17,8 +17,8 @@ how to make it), else a deterministic hash of the video ids.
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config, split_arg
 from emorec.data.real.config import data_config, with_data
+from emorec.experiments.config_args import parse_arg, sibling_config, split_arg
 
 _OWN_ARGS = {'reader': 'csd', 'manual_dir': '', 'protocol': '', 'data_dir': '',
              'on_bad_utterance': 'error', 'max_len': 50}

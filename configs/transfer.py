@@ -1,4 +1,4 @@
-r"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (DESIGN.md section 3).
+r"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (Dai et al., AACL 2020).
 
 `--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
   dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
@@ -55,24 +55,23 @@ Training speed: `python launch/benchmark.py --config=configs/transfer.py --steps
 
 import ml_collections
 
-from emorec.config_args import parse_arg, sibling_config, split_arg
 from emorec.data.real import config as real_config
+from emorec.experiments.config_args import dataset_config, parse_arg, split_arg
 
 # The emotions of CMU-MOSEI, in its label order.
 MOSEI_EMOTIONS = ('happy', 'sad', 'anger', 'surprise', 'disgust', 'fear')
+# Width of the packaged emotion word vectors (all-MiniLM-L6-v2), the text code's width.
+_TEXT_WIDTH = 384
 # Arguments this file reads; the others go to the base config.
 _OWN_ARGS = {'dataset': 'synthetic', 'smoke': False, 'multi_label': False, 'held_out': '',
              'few_shot': False, 'label_fraction': 1.0, 'baseline': False}
-_DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   own, rest = split_arg(arg, _OWN_ARGS)
   args = parse_arg(own, **_OWN_ARGS)
-  if args.dataset not in _DATASETS:
-    raise ValueError(f"unknown dataset {args.dataset!r}; choose one of: {', '.join(_DATASETS)}")
   base_arg = f'encoder=lstm,label_fraction={args.label_fraction}' + (',smoke' if args.smoke else '')
-  config = sibling_config(__file__, args.dataset)(','.join(filter(None, (base_arg, rest))))
+  config = dataset_config(__file__, args.dataset)(','.join(filter(None, (base_arg, rest))))
 
   if args.multi_label:
     if args.dataset != 'synthetic':
@@ -84,7 +83,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   if args.dataset == 'synthetic':
     # Frames per modality after truncation/padding (real corpora keep their reader's).
     config.data.max_len = 50
-  # Emotions kept out of training (protocols.py): zero-shot, or few-shot with data.few_shot.
+  # Emotions kept out of training (emorec/evaluation/protocols.py): zero-shot, or few-shot with data.few_shot.
   config.data.held_out = tuple(filter(None, args.held_out.split('+')))
   # 0: zero-shot; s > 0 keeps ceil(s * P) + 1 of the P positives of each held-out emotion.
   config.data.few_shot = 0.01 if args.few_shot else 0.0
@@ -97,21 +96,13 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.model.pooling = 'last'
   config.model.hidden = 200
   # The text width is the word vectors' dimension (f_t is the identity).
-  config.model.modality_hidden = _widths(config, {'text': 384, 'audio': 200, 'vision': 100})
+  config.model.modality_hidden = _widths(config, {'text': _TEXT_WIDTH, 'audio': 200, 'vision': 100})
+  # A common code, when a term compares codes across modalities (mmd), lives in the word-vector
+  # space too, so that the identity f_t still applies.
+  config.model.code_dim = _TEXT_WIDTH
   config.model.dropout = 0.15
-  config.model.emotion_embedding = ml_collections.ConfigDict()
-  # f_a and f_v, from the word vectors to the audio and visual codes: 'linear' | 'mlp'.
-  config.model.emotion_embedding.map = 'linear'
-  # f_t: 'identity' (needs the text code as wide as the word vectors) | 'linear' | 'mlp'.
-  config.model.emotion_embedding.text_map = 'identity'
-  # Hidden width of 'mlp' maps.
-  config.model.emotion_embedding.map_hidden = 128
-  # Score of an emotion: 'dot' <h_m, f_m(w)> | 'cosine' (divided by the temperature).
-  config.model.emotion_embedding.similarity = 'dot'
-  config.model.emotion_embedding.temperature = 0.1
-  # Centre the word vectors on the whole emotion vocabulary: what every emotion word shares
-  # would otherwise dominate their similarities (raw, 'sad' is closest to 'happy').
-  config.model.emotion_embedding.centred = True
+  # The head's options are config.model.emotion_embedding (configs/base.py): linear f_a and
+  # f_v, identity f_t, dot-product scores, centred word vectors.
 
   # The fused loss only: the per-modality scores are summed into the logits.
   config.objective.modality_supervised = 0.0
@@ -129,8 +120,6 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.train.checkpoint_every = 800
   config.train.early_stopping_evals = 10
 
-  # Probability above which an emotion is predicted present (multi-label).
-  config.eval.threshold = 0.5
   config.eval.selection_metric = 'wacc' if multi_label else 'wa'
 
   if args.smoke:
@@ -149,7 +138,7 @@ def _shrink_for_smoke(config: ml_collections.ConfigDict) -> None:
   """On top of the base config's smoke settings: short sequences, one layer, six steps."""
   config.data.max_len = 8
   config.model.num_layers = 1
-  config.model.modality_hidden = _widths(config, {'text': 384, 'audio': 16, 'vision': 8})
+  config.model.modality_hidden = _widths(config, {'text': _TEXT_WIDTH, 'audio': 16, 'vision': 8})
   config.train.num_epochs = None
   config.train.eval_every = 3
   config.train.checkpoint_every = 3

@@ -7,7 +7,7 @@ RSS, FLOPs per train step and the achieved share of a dense matmul peak measured
 from absl import app, flags
 from ml_collections import config_flags
 
-from emorec import benchmark, report
+from emorec.experiments import benchmark, report
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config file to measure.')
 _STEPS = flags.DEFINE_integer('steps', 20, 'Train/eval steps per timed repeat.')

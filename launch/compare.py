@@ -14,7 +14,7 @@ LOW and HIGH that METHOD closes at LOW, e.g. `CMDM,supervised,10%,100%`.
 from absl import app, flags
 from ml_collections import config_flags
 
-from emorec import compare
+from emorec.experiments import compare
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file.')
 _VARIANTS = flags.DEFINE_multi_string('variant', [], 'name:field=value;field=value')

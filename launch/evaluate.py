@@ -1,4 +1,4 @@
-"""Evaluates trained runs on the test split and draws their pictures (emorec/plots.py).
+"""Evaluates trained runs on the test split and draws their pictures (emorec/analysis/plots.py).
 
 One run: restores the validation-selected parameters of --workdir's last checkpoint (pass the
 config and overrides it was trained with), prints its test metrics, saves its per-utterance
@@ -22,7 +22,9 @@ Given both, the run is evaluated first, so it can be one of those compared.
 from absl import app, flags
 from ml_collections import config_flags
 
-from emorec import plots, predictions, report
+from emorec.analysis import plots
+from emorec.evaluation import predictions
+from emorec.experiments import report
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file the run was trained with, e.g. configs/cmdm.py[:arg].',

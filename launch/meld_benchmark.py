@@ -3,7 +3,7 @@ r"""The real-MELD text-only benchmark: 7-class test scores of emorec's models an
   python launch/meld_benchmark.py --features_dir=/work/meld_features --num_seeds=5 \
       --workdir=runs/meld_benchmark
 
-Trains, each as a --num_seeds ensemble (emorec.compare.run_variants), on MELD's lexical
+Trains, each as a --num_seeds ensemble (emorec.experiments.compare.run_variants), on MELD's lexical
 features (launch/extract_meld_text.py; text only), with the same encoder and step budget:
   supervised    configs/meld.py: the classifier;
   MTEE          configs/transfer.py:dataset=meld: the emotion-embedding head (text code as wide
@@ -11,7 +11,7 @@ features (launch/extract_meld_text.py; text only), with the same encoder and ste
   CMDM w/o MMD  configs/cmdm.py:dataset=meld,ablation=no_mmd: text alone has no modality pair
                 for the MMD, so what is left of CMDM is the autoencoder reconstructing every
                 training utterance (the unlabelled stream) beside the classifier;
-plus multinomial logistic regression (emorec.logistic_regression) on the pooled sentence
+plus multinomial logistic regression (emorec.probes.logistic_regression) on the pooled sentence
 embedding (`text=lexical_pooled`), which is deterministic: one fit, no seeds. Checkpoints, and
 the regression's L2 strength, are selected on validation weighted F1. Prints one markdown table
 of test weighted F1, WA, UA and macro F1 (mean ± std over seeds) beside the published
@@ -39,10 +39,10 @@ import numpy as np
 import tensorflow as tf
 from absl import app, flags
 
-from emorec import compare, config_args, report
-from emorec import logistic_regression as lr
 from emorec.data import loader
 from emorec.data.corpus import Corpus
+from emorec.experiments import compare, config_args, report
+from emorec.probes import logistic_regression as lr
 
 _FEATURES_DIR = flags.DEFINE_string('features_dir', None, 'MELD lexical features (*.npz).')
 _MANUAL_DIR = flags.DEFINE_string('manual_dir', '', 'MELD CSVs (default: configs/meld.py).')

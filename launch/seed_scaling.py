@@ -8,12 +8,12 @@ measured side by side in this one process.
 from absl import app, flags
 from ml_collections import config_flags
 
-from emorec import benchmark, report
+from emorec.experiments import benchmark, report
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config file to measure.')
 _SEEDS = flags.DEFINE_list('num_seeds', ['1', '2', '4', '8'], 'Ensemble sizes to time.')
 _SEED_AXES = flags.DEFINE_list('seed_axis', ['vectorized', 'sequential'],
-                               'Seed-axis modes to time (see emorec.seeds.over_seeds).')
+                               'Seed-axis modes to time (see emorec.training.seeds.over_seeds).')
 _STEPS = flags.DEFINE_integer('steps', 20, 'Train steps per timed repeat.')
 _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repeats (the median is reported).')
 

@@ -4,7 +4,7 @@ Override any field: `--config.train.num_steps=500 --config.data.label_fraction=0
 Rerunning the same command resumes from the last checkpoint in --workdir.
 """
 
-from emorec import cli
+from emorec.experiments import cli
 
 if __name__ == '__main__':
   cli.run_train()

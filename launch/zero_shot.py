@@ -5,7 +5,7 @@
 
 Rows: chance, MTEE zero-shot and few-shot, the plain classifier with the emotion held out, and
 MTEE and the classifier trained on every emotion; columns: the held-out emotion's metrics and
-their means over every emotion, as mean ± std over seeds (see emorec/zero_shot.py).
+their means over every emotion, as mean ± std over seeds (see emorec/experiments/zero_shot.py).
 """
 
 import json
@@ -14,8 +14,8 @@ import os
 from absl import app, flags
 from ml_collections import config_flags
 
-from emorec import zero_shot
 from emorec.data import loader
+from emorec.experiments import zero_shot
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file.')
 _HELD_OUT = flags.DEFINE_list('held_out', None, 'Emotions to hold out, one at a time.')

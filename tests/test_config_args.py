@@ -5,7 +5,7 @@ import pathlib
 import pytest
 
 from configs import synthetic as synthetic_config
-from emorec import compare, config_args
+from emorec.experiments import compare, config_args
 
 
 def test_parse_arg_types_and_flags():
@@ -22,7 +22,7 @@ def test_apply_overrides_reads_literals_and_leaves_the_original():
       config, {'train.num_steps': '9', 'model.encoder': 'gru', 'data.seed': '3'})
   assert updated.train.num_steps == 9 and updated.model.encoder == 'gru'
   assert updated.data.seed == 3 and config.data.seed is None and config.train.num_steps == 6
-  with pytest.raises(ValueError, match="Unknown config field 'train.nope'"):
+  with pytest.raises(ValueError, match="unknown config field 'train.nope'"):
     config_args.apply_overrides(config, {'train.nope': '1'})
 
 

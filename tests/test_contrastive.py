@@ -11,10 +11,12 @@ import optax
 import pytest
 
 from configs import contrastive as contrastive_config
-from emorec import config_args, objectives, sharding, train
+from emorec import objectives
+from emorec.experiments import config_args
 from emorec.models import build_model, critic, modality_encoders
 from emorec.objectives import contrastive
 from emorec.objectives.base import Outputs
+from emorec.training import sharding, train
 from tests.padded_batches import DIMS, NUM_CLASSES, padded_features
 
 LABELS = (0, 1, 2, 0, 1, 2, 0, 1)
@@ -32,7 +34,7 @@ def make_batch(seed: int, *, labelled: bool = True) -> dict[str, np.ndarray]:
 def smoke_config(arg: str = '', **overrides):
   """The CR smoke config with `arg`, then dotted-field overrides given as strings."""
   config = contrastive_config.get_config(f'smoke,{arg}' if arg else 'smoke')
-  return config_args.apply_overrides(config, overrides)
+  return objectives.resolve(config_args.apply_overrides(config, overrides))
 
 
 @functools.cache
@@ -50,7 +52,7 @@ def model_and_params(config):
 def term_value(config, params, labelled, unlabelled):
   """The contrastive term of `config` on the model's outputs for the two batches."""
   model, _ = model_and_params(config)
-  term = objectives.TERMS['contrastive'](config)
+  term = objectives.TERMS['contrastive'].build(config, None)
 
   def outputs(batch):
     logits, aux = model.apply({'params': params}, batch, train=False)
@@ -289,7 +291,7 @@ def test_term_ignores_padding_utterances_and_other_modalities(estimator):
 def test_term_is_invariant_to_the_device_count(estimator):
   """The term and its gradients in the critic and the codes, with the batch split or not."""
   config = smoke_config(f'estimator={estimator}', **{'contrastive.on_unlabelled': 'True'})
-  term = objectives.TERMS['contrastive'](config)
+  term = objectives.TERMS['contrastive'].build(config, None)
   module = critic.PairCritic(4)
   # Codes of the labelled and the unlabelled batch: {m: [2, B, 3]}.
   codes = {m: jax.random.normal(jax.random.key(i), (2, 8, 3)) for i, m in enumerate(DIMS)}
@@ -322,19 +324,25 @@ def test_term_is_invariant_to_the_device_count(estimator):
 
 def test_alpha_sets_the_objective_weights_and_overrides_follow():
   config = contrastive_config.get_config('smoke,alpha=0.2')
-  assert dict(config.objective) == {
-      'supervised': 0.8, 'contrastive': 0.2, 'modality_supervised': 0.0}
+  assert {k: w for k, w in config.objective.items() if w} == {
+      'supervised': 0.8, 'contrastive': 0.2}
   config = config_args.apply_overrides(config, {'contrastive.alpha': '0.5',
                                                 'contrastive.pairs': 'all'})
   assert (config.objective.supervised, config.objective.contrastive) == (0.5, 0.5)
-  assert config.model.critic_pairs == 'all'
+  assert objectives.resolve(config).model.critic_pairs == 'all'
+
+
+@pytest.mark.parametrize('estimator, critic_hidden', [('bce', 8), ('mine', 8), ('infonce', 0)])
+def test_critics_are_built_for_the_estimators_that_read_them(estimator, critic_hidden):
+  model = smoke_config(f'estimator={estimator}').model
+  assert (model.critic_hidden, model.code_dim) == (critic_hidden, model.hidden)
 
 
 def test_variants():
   assert contrastive_config.get_config('conflict_share=0.4').data.synthetic.conflict_share == 0.4
   baseline = contrastive_config.get_config('smoke,baseline')
   assert set(objectives.active_terms(baseline)) == {'supervised'}
-  assert not baseline.model.critic_hidden
+  assert not objectives.resolve(baseline).model.critic_hidden
   for estimator in ESTIMATORS:
     config = contrastive_config.get_config(f'smoke,estimator={estimator}')
     assert set(objectives.active_terms(config)) == {'supervised', 'contrastive'}
@@ -346,9 +354,8 @@ def test_variants():
 @pytest.mark.parametrize('arg, overrides, message', [
     ('', {'contrastive.estimator': 'jsd'}, "unknown contrastive.estimator 'jsd'"),
     ('', {'contrastive.negatives': 'hard'}, "unknown contrastive.negatives 'hard'"),
-    ('', {'contrastive.estimator': 'infonce'}, 'set model.critic_hidden=0'),
-    ('estimator=infonce', {'contrastive.estimator': 'mine'}, 'set model.critic_hidden > 0'),
-    ('estimator=infonce', {'model.code_dim': '0'}, 'set model.code_dim'),
+    ('', {'model.critic_hidden': '0'}, 'set model.critic_hidden > 0'),
+    ('estimator=infonce', {'model.common_code': 'False'}, 'compares common codes'),
     ('', {'contrastive.on_unlabelled': 'True', 'contrastive.negatives': 'different_emotion'},
      'on_unlabelled needs label-free pairings'),
     ('', {'contrastive.pairs': 'audio-smell'}, "contrastive.pairs entry 'audio-smell'"),

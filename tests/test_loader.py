@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 
 from configs import synthetic as synthetic_config
-from emorec import train
 from emorec.data import loader
 from emorec.data.corpus import Corpus, Split
+from emorec.training import train
 
 
 def _split(dim: int, value: float = 0.0) -> Split:
@@ -43,7 +43,7 @@ def test_missing_split_is_named():
 
 
 def test_unknown_corpus_name():
-  with pytest.raises(ValueError, match="Unknown data.name 'iemocap9'"):
+  with pytest.raises(ValueError, match=r"unknown corpus \(data.name\) 'iemocap9'"):
     loader.load_corpus(ml_collections.ConfigDict({'name': 'iemocap9'}))
 
 

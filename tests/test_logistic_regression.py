@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from emorec import logistic_regression as lr
+from emorec.probes import logistic_regression as lr
 
 CLASSES = ('a', 'b', 'c')
 GRID = (1e-4, 1e-2, 1.0)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from emorec import metrics
+from emorec.evaluation import metrics
 
 CLASSES = ('neu', 'hap', 'sad', 'ang', 'fru')
 

@@ -12,7 +12,10 @@ import tensorflow as tf
 from PIL import Image
 
 from configs import cmdm as cmdm_config
-from emorec import objectives, plots, predictions, train
+from emorec import objectives
+from emorec.analysis import plots
+from emorec.evaluation import predictions
+from emorec.training import train
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DPI = 20

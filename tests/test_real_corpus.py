@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from emorec import train
-from emorec.config_args import apply_overrides, sibling_config
 from emorec.data import loader
 from emorec.data.real import iemocap
+from emorec.experiments.config_args import apply_overrides, sibling_config
+from emorec.training import train
 from tests import real_fixtures as files
 
 pytest_plugins = ('tests.real_fixtures',)

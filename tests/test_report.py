@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from emorec import report
+from emorec.experiments import report
 
 
 @pytest.mark.parametrize('df, expected', [

@@ -8,7 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from emorec import report, seeds, train
+from emorec.experiments import report
+from emorec.training import seeds, train
 from tests.test_train import assert_trees_close, smoke_config
 
 

@@ -12,12 +12,14 @@ import pytest
 import tensorflow as tf
 
 from configs import transfer
-from emorec import (compare, config_args, evaluate, models, protocols, report, sharding, train,
-                    zero_shot)
+from emorec import models
 from emorec.data import pipeline, synthetic
+from emorec.evaluation import evaluate, protocols
+from emorec.experiments import compare, config_args, report, zero_shot
 from emorec.models import emotion_embedding
 from emorec.objectives import supervised
 from emorec.objectives.base import Outputs
+from emorec.training import sharding, train
 
 DIMS = {'text': 5, 'audio': 3, 'vision': 2}
 TRAINED = ('happy', 'sad', 'angry')

@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import ml_collections
 import tensorflow as tf
 
 from emorec.data import synthetic
 from emorec.data.corpus import Corpus
+from emorec.registry import lookup
 
 REQUIRED_SPLITS = ('train', 'validation', 'test')
-# Corpora read from release files (emorec.data.real).
-REAL_CORPORA = ('iemocap', 'meld', 'mosei')
+
+CorpusBuilder = Callable[[ml_collections.ConfigDict], Corpus]
+
+
+def _synthetic(data_config: ml_collections.ConfigDict) -> Corpus:
+  return synthetic.make_synthetic_corpus(synthetic.SyntheticSpec(**data_config.synthetic.to_dict()))
+
+
+def _release(data_config: ml_collections.ConfigDict) -> Corpus:
+  # Imported here: the readers pull in TFDS and h5py, which the synthetic corpus never needs.
+  from emorec.data.real import load  # pylint: disable=import-outside-toplevel
+  return load.load_real_corpus(data_config)
+
+
+# The corpus registry: `data.name` -> the function building the corpus from `config.data`.
+CORPORA: dict[str, CorpusBuilder] = {
+    'synthetic': _synthetic,
+    'iemocap': _release,
+    'meld': _release,
+    'mosei': _release,
+}
 
 
 def load_corpus(data_config: ml_collections.ConfigDict) -> Corpus:
   """The corpus named by `data.name`, validated."""
-  if data_config.name == 'synthetic':
-    corpus = synthetic.make_synthetic_corpus(
-        synthetic.SyntheticSpec(**data_config.synthetic.to_dict()))
-  elif data_config.name in REAL_CORPORA:
-    # Imported here: the readers pull in TFDS and h5py, which the synthetic corpus never needs.
-    from emorec.data.real import load  # pylint: disable=import-outside-toplevel
-    corpus = load.load_real_corpus(data_config)
-  else:
-    raise ValueError(f'Unknown data.name {data_config.name!r}; choose one of: '
-                     f"{', '.join(('synthetic', *REAL_CORPORA))}.")
+  corpus = lookup('corpus (data.name)', data_config.name, CORPORA)(data_config)
   validate_corpus(corpus)
   return corpus
 

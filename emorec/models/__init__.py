@@ -53,12 +53,13 @@ import ml_collections
 
 from emorec.models.autoencoder import DECODERS, Reconstruction
 from emorec.models.classifier import MultimodalClassifier
-from emorec.models.critic import parse_pairs
+from emorec.pairs import parse_pairs
 from emorec.models.emotion_embedding import (
     MAPS, SIMILARITIES, EmotionEmbeddingClassifier, LabelTable, with_labels)
-from emorec.models.encoders import ENCODERS, lookup, make_encoder, masked_mean
+from emorec.models.encoders import ENCODERS, make_encoder, masked_mean
 from emorec.models.fusion import FUSIONS, make_fusion
 from emorec.models.modality_encoders import MODALITY_ENCODERS
+from emorec.registry import lookup
 
 __all__ = [
     'DECODERS', 'ENCODERS', 'FUSIONS', 'EmotionEmbeddingClassifier', 'LabelTable',
@@ -116,10 +117,6 @@ def _emotion_embedding_head(
   if label_words is None:
     raise ValueError("model.head='emotion_embedding' scores emotions through their word vectors; "
                      'build_model needs label_words.')
-  unsupported = [f for f in ('reconstruction', 'critic_hidden') if model_config.get(f)]
-  if unsupported:
-    raise ValueError(f"model.head='emotion_embedding' does not combine with model."
-                     f"{unsupported[0]}; unset it.")
   options = model_config.emotion_embedding
   lookup('label map', options.map, MAPS)
   lookup('label map', options.text_map, MAPS)

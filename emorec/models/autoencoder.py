@@ -20,7 +20,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from emorec.models.encoders import lookup, masked_mean, sinusoidal_positions, zero_padding
+from emorec.models.encoders import masked_mean, sinusoidal_positions, zero_padding
+from emorec.registry import lookup
 
 
 class Reconstruction(NamedTuple):

@@ -14,10 +14,11 @@ import flax.linen as nn
 import jax.numpy as jnp
 
 from emorec.models.autoencoder import Reconstruction, make_decoder
-from emorec.models.critic import Pair, PairCritic, pair_name
+from emorec.models.critic import PairCritic
 from emorec.models.encoders import make_encoder
 from emorec.models.fusion import make_fusion
 from emorec.models.modality_encoders import MODALITY_ENCODERS
+from emorec.pairs import Pair, pair_name
 
 Arrays = dict[str, jnp.ndarray]
 
@@ -155,12 +156,19 @@ class MultimodalClassifier(nn.Module):
     codes = self.project(hidden)
     fused = self.fuse(codes, present, train=train)
     logits, modality_logits = self.classify(codes, fused)
-    aux = {'codes': hidden, 'present': present, 'fused': fused,
-           'modality_logits': modality_logits}
+    return logits, {'codes': hidden, 'present': present, 'fused': fused,
+                    'modality_logits': modality_logits, **self.term_outputs(codes, batch)}
+
+  def term_outputs(self, codes: Mapping[str, jnp.ndarray],
+                   batch: Mapping[str, jnp.ndarray]) -> dict[str, Any]:
+    """What objective terms read of the parts that are built: ``common_codes`` (with
+    ``code_dim``), ``reconstructions`` (with ``reconstruction``) and ``pair_scores`` (with
+    ``critic_pairs``)."""
+    outputs = {}
     if self.code_dim:
-      aux['common_codes'] = codes
+      outputs['common_codes'] = codes
     if self.reconstruction:
-      aux['reconstructions'] = self.reconstruct(codes, batch)
+      outputs['reconstructions'] = self.reconstruct(codes, batch)
     if self.critic_pairs:
-      aux['pair_scores'] = self.score_pairs(codes)
-    return logits, aux
+      outputs['pair_scores'] = self.score_pairs(codes)
+    return outputs

@@ -26,7 +26,7 @@ import numpy as np
 
 from emorec.data import word_vectors
 from emorec.models.classifier import Arrays, MultimodalClassifier
-from emorec.models.encoders import lookup
+from emorec.registry import lookup
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -160,8 +160,9 @@ def combine_modalities(scores: Mapping[str, jnp.ndarray], present: Mapping[str, 
 class EmotionEmbeddingClassifier(MultimodalClassifier):
   """Modality encoders scored against the emotion word vectors mapped into every modality.
 
-  Reuses the ``encode`` and ``project`` stages of ``MultimodalClassifier``; its fusion and
-  dense heads are never called, so they have no parameters. Parameters: ``encoder_<m>``,
+  Reuses the ``encode``, ``project`` and ``term_outputs`` stages of ``MultimodalClassifier``
+  (so decoders and pair critics serve it too); its fusion and dense heads are never called,
+  so they have no parameters. Parameters: ``encoder_<m>``,
   ``map_<m>`` (none for an identity map) and ``modality_weights`` [M] (modalities in
   ``modalities`` order). ``num_classes`` must equal ``len(labels)``.
 
@@ -212,12 +213,14 @@ class EmotionEmbeddingClassifier(MultimodalClassifier):
 
   def __call__(self, batch: Mapping[str, jnp.ndarray], *,
                train: bool) -> tuple[jnp.ndarray, dict[str, Arrays]]:
-    """``(logits [B, K], aux)``; aux holds ``codes``, ``present`` and ``modality_logits``
-    (each modality's scores, its own prediction)."""
+    """``(logits [B, K], aux)``; aux holds ``codes``, ``present``, ``modality_logits``
+    (each modality's scores, its own prediction) and the ``term_outputs`` of the parts built."""
     hidden, present = self.encode(batch, train=train)
-    scores = self.score(self.project(hidden))
+    codes = self.project(hidden)
+    scores = self.score(codes)
     logits = combine_modalities(scores, present, self.modality_weights)
-    return logits, {'codes': hidden, 'present': present, 'modality_logits': scores}
+    return logits, {'codes': hidden, 'present': present, 'modality_logits': scores,
+                    **self.term_outputs(codes, batch)}
 
 
 def with_labels(model: EmotionEmbeddingClassifier,

@@ -8,20 +8,13 @@ utterance whose mask is all zero (the modality is missing) gets a finite code.
 from __future__ import annotations
 
 import functools
-from typing import Callable, Mapping, TypeVar
+from typing import Callable
 
 import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
-_Value = TypeVar('_Value')
-
-
-def lookup(kind: str, name: str, table: Mapping[str, _Value]) -> _Value:
-  """``table[name]``, or a ValueError naming the choices."""
-  if name not in table:
-    raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(sorted(table))}")
-  return table[name]
+from emorec.registry import lookup
 
 
 def zero_padding(x: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:

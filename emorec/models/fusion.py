@@ -13,7 +13,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from emorec.models.encoders import lookup
+from emorec.registry import lookup
 
 
 def zero_absent(codes: Mapping[str, jnp.ndarray],

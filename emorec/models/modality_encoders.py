@@ -3,7 +3,7 @@
 ``model.modality_encoder`` ({modality: name}) gives a modality one of these instead of
 ``model.encoder``. Each is built with the modality's code width only: the rest of its
 architecture is that of the baseline it reproduces (the CR authors' acoustic and lexical
-branches, DESIGN.md section 3). Like every encoder they map ``x`` [B, T, D] and ``mask``
+branches, Qian, Han et al. 2022). Like every encoder they map ``x`` [B, T, D] and ``mask``
 [B, T] to a code [B, hidden]; padded frames never reach the code and an absent modality (an
 all-zero mask) gets a finite one.
 """

@@ -1,6 +1,6 @@
 """Cross-modal distribution matching (CMDM) terms: reconstruction, code MMD, prediction matching.
 
-Unlabelled utterances train the model through three terms (DESIGN.md section 3):
+Unlabelled utterances train the model through three terms (Liang, Li and Jin, ACM MM 2020):
 
   reconstruction: each modality's autoencoder reconstructs its input from its code, on the
     labelled and the unlabelled batch (needs ``model.reconstruction``).
@@ -23,15 +23,17 @@ Their options live in ``config.cmdm``:
 from __future__ import annotations
 
 import functools
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
 import ml_collections
+import numpy as np
 
-from emorec.models.critic import Pair, parse_pairs
 from emorec.objectives.base import Outputs, Term, example_weights, weighted_mean
 from emorec.objectives.mmd import ESTIMATORS, mmd2
+from emorec.pairs import Pair, parse_pairs
+from emorec.registry import check_choice
 
 
 def _both_present(outputs: Outputs, pair: Pair) -> jax.Array:
@@ -111,15 +113,8 @@ def prediction_divergence(outputs: Outputs, pairs: Sequence[Pair],
   return jnp.mean(jnp.stack(values))
 
 
-def _options(config: ml_collections.ConfigDict, term: str) -> ml_collections.ConfigDict:
-  if 'cmdm' not in config:
-    raise ValueError(f'objective.{term} reads its options from config.cmdm, which this config '
-                     'lacks; start from configs/cmdm.py.')
-  return config.cmdm
-
-
 def _checked_pairs(config: ml_collections.ConfigDict, term: str) -> tuple[Pair, ...]:
-  pairs = parse_pairs(_options(config, term).pairs, tuple(config.model.modalities),
+  pairs = parse_pairs(config.cmdm.pairs, tuple(config.model.modalities),
                       field='cmdm.pairs')
   if not pairs:
     raise ValueError(f'objective.{term} needs a pair of modalities; model.modalities is '
@@ -127,27 +122,28 @@ def _checked_pairs(config: ml_collections.ConfigDict, term: str) -> tuple[Pair, 
   return pairs
 
 
-def _require_model_field(config: ml_collections.ConfigDict, term: str, field: str) -> None:
+def _require_model_field(config: ml_collections.ConfigDict, term: str, field: str,
+                         fix: str) -> None:
   if not config.model.get(field):
-    raise ValueError(f'objective.{term} needs model.{field}, which is unset; set it or give '
+    raise ValueError(f'objective.{term} needs model.{field}, which is unset: {fix}, or give '
                      f'objective.{term} weight 0.')
 
 
-def _choice(kind: str, name: str, choices: Mapping[str, object] | Sequence[str]) -> None:
-  if name not in choices:
-    raise ValueError(f"unknown cmdm.{kind} {name!r}; choose one of: {', '.join(sorted(choices))}")
-
-
-def reconstruction(config: ml_collections.ConfigDict) -> Term:
-  _require_model_field(config, 'reconstruction', 'reconstruction')
+def reconstruction(config: ml_collections.ConfigDict,
+                   train_labels: np.ndarray | None = None) -> Term:
+  del train_labels
+  _require_model_field(config, 'reconstruction', 'reconstruction',
+                       "set model.reconstruction='statistics' or 'sequence'")
   return Term(reconstruction_error, uses_unlabelled=True)
 
 
-def mmd(config: ml_collections.ConfigDict) -> Term:
-  _require_model_field(config, 'mmd', 'code_dim')
+def mmd(config: ml_collections.ConfigDict, train_labels: np.ndarray | None = None) -> Term:
+  del train_labels
+  _require_model_field(config, 'mmd', 'code_dim',
+                       'the MMD compares common codes: set model.common_code to None or True')
   pairs = _checked_pairs(config, 'mmd')
   options = config.cmdm
-  _choice('estimator', options.estimator, ESTIMATORS)
+  check_choice('cmdm.estimator', options.estimator, ESTIMATORS)
   kernel_mmd2 = functools.partial(
       mmd2, bandwidths=tuple(options.bandwidths), multipliers=tuple(options.multipliers),
       estimator=options.estimator)
@@ -160,9 +156,11 @@ def mmd(config: ml_collections.ConfigDict) -> Term:
   return Term(fn, uses_unlabelled=True)
 
 
-def prediction_matching(config: ml_collections.ConfigDict) -> Term:
+def prediction_matching(config: ml_collections.ConfigDict,
+                        train_labels: np.ndarray | None = None) -> Term:
+  del train_labels
   pairs = _checked_pairs(config, 'prediction_matching')
-  _choice('divergence', config.cmdm.divergence, DIVERGENCES)
+  check_choice('cmdm.divergence', config.cmdm.divergence, DIVERGENCES)
   divergence = DIVERGENCES[config.cmdm.divergence]
 
   def fn(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:

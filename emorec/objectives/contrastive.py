@@ -49,14 +49,16 @@ Options live in ``config.contrastive``:
 from __future__ import annotations
 
 import functools
-from typing import Callable, Collection
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import ml_collections
+import numpy as np
 
-from emorec.models.critic import Pair, pair_name, parse_pairs
 from emorec.objectives.base import Outputs, Term, example_weights, weighted_mean
+from emorec.pairs import Pair, pair_name, parse_pairs
+from emorec.registry import check_choice
 
 Estimator = Callable[[jax.Array, jax.Array, jax.Array], jax.Array]
 LABEL_FREE = {'negatives': ('shuffle', 'all'), 'positives': ('same_utterance',)}
@@ -154,6 +156,8 @@ def mine_loss(scores: jax.Array, positive: jax.Array, negative: jax.Array) -> ja
 
 # Each maps pair scores and the positive and negative masks [B, B] to a scalar loss.
 ESTIMATORS: dict[str, Estimator] = {'bce': bce_loss, 'infonce': infonce_loss, 'mine': mine_loss}
+# Estimators scoring pairs with the model's pair critics (the others compare common codes).
+CRITIC_ESTIMATORS = ('bce', 'mine')
 ScoreFn = Callable[[Outputs, Pair], jax.Array]
 
 
@@ -181,28 +185,19 @@ def regularizer(outputs: Outputs, pairs: tuple[Pair, ...], *, scores: ScoreFn,
   return jnp.mean(jnp.stack(values))
 
 
-def _choice(field: str, value: str, choices: Collection[str]) -> None:
-  if value not in choices:
-    raise ValueError(f"unknown contrastive.{field} {value!r}; choose one of: "
-                     f"{', '.join(sorted(choices))}")
-
-
 def _check_options(config: ml_collections.ConfigDict) -> None:
   """Clear errors for options the model or the batches cannot serve."""
   options, model = config.contrastive, config.model
-  _choice('estimator', options.estimator, ESTIMATORS)
-  _choice('negatives', options.negatives, NEGATIVES)
-  _choice('positives', options.positives, POSITIVES)
+  check_choice('contrastive.estimator', options.estimator, ESTIMATORS)
+  check_choice('contrastive.negatives', options.negatives, NEGATIVES)
+  check_choice('contrastive.positives', options.positives, POSITIVES)
   if options.on_unlabelled and not all(options[f] in LABEL_FREE[f] for f in LABEL_FREE):
     raise ValueError('contrastive.on_unlabelled needs label-free pairings: negatives '
                      f"{LABEL_FREE['negatives']} and positives {LABEL_FREE['positives']}.")
-  if options.estimator == 'infonce':
+  if options.estimator not in CRITIC_ESTIMATORS:
     if not model.get('code_dim'):
-      raise ValueError("contrastive.estimator='infonce' compares common codes; set "
-                       'model.code_dim.')
-    if model.get('critic_hidden'):
-      raise ValueError("contrastive.estimator='infonce' uses no critic; set "
-                       'model.critic_hidden=0 (the critic would stay untrained).')
+      raise ValueError(f'contrastive.estimator={options.estimator!r} compares common codes; '
+                       'set model.common_code=True (or leave it None).')
   elif not model.get('critic_hidden'):
     raise ValueError(f'contrastive.estimator={options.estimator!r} scores pairs with the '
                      "model's pair critic; set model.critic_hidden > 0.")
@@ -224,11 +219,10 @@ def _checked_pairs(config: ml_collections.ConfigDict) -> tuple[Pair, ...]:
   return pairs
 
 
-def contrastive(config: ml_collections.ConfigDict) -> Term:
+def contrastive(config: ml_collections.ConfigDict,
+                train_labels: np.ndarray | None = None) -> Term:
   """The CR term of ``config.contrastive`` (module docstring)."""
-  if 'contrastive' not in config:
-    raise ValueError('objective.contrastive reads its options from config.contrastive, which '
-                     'this config lacks; start from configs/contrastive.py.')
+  del train_labels
   _check_options(config)
   options = config.contrastive
   scores = critic_scores

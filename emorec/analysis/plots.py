@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from emorec.data.corpus import MODALITIES
-from emorec.predictions import Outputs
+from emorec.evaluation.predictions import Outputs
 
 History = list[dict[str, float]]
 # {panel title: {line label: (steps, values)}}

@@ -17,7 +17,8 @@ import numpy as np
 import optax
 from jax.sharding import Mesh
 
-from emorec import metrics, seeds, sharding
+from emorec.evaluation import metrics
+from emorec.training import seeds, sharding
 
 EvalStep = Callable[[Any, Mapping[str, jax.Array]], dict[str, Any]]
 # Logit of an emotion a model has no output for: probability 0 in float32, yet finite losses.

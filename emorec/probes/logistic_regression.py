@@ -4,7 +4,7 @@ Features are standardised with the training split's statistics; the model is fit
 by L-BFGS (optax.lbfgs) for a fixed number of iterations on the mean cross-entropy plus
 ``l2 * ||W||^2`` (the bias is not penalised). The L2 strength is chosen from a small grid on the
 validation split's weighted F1, and the chosen model is scored on the test split with emorec's
-own metrics (``emorec.metrics``)::
+own metrics (``emorec.evaluation.metrics``)::
 
   result = logistic_regression.fit_and_select(train, validation, test, class_names)
   print(result.l2, result.test_metrics['weighted_f1'])
@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from emorec import metrics
+from emorec.evaluation import metrics
 
 # L2 strengths tried by default (per example: the loss is a mean over the training split).
 DEFAULT_L2_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)

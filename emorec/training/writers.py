@@ -1,4 +1,4 @@
-"""Metric writers: TensorBoard events, a readable stdout line and a JSON-lines file per run."""
+"""Metric writers: TensorBoard events and a JSON-lines file per run."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from typing import Any, Mapping
 import jax
 import numpy as np
 from clu import metric_writers
-
-
-def _scalar_text(value: Any) -> str:
-  value = float(np.asarray(value))
-  return f'{value:.4g}'
 
 
 class _ScalarWriter(metric_writers.MetricWriter):
@@ -50,23 +45,6 @@ class _ScalarWriter(metric_writers.MetricWriter):
     pass
 
 
-_DETAIL_PARTS = ('precision/', 'recall/', 'f1/', 'num_examples')
-
-
-def _is_headline(name: str) -> bool:
-  """Whether a scalar belongs on the console (per-class details stay in the event files)."""
-  return not any(part in name and not name.endswith('_f1') for part in _DETAIL_PARTS)
-
-
-class StdoutWriter(_ScalarWriter):
-  """Prints headline scalars as one line per step: `step 200 | loss 0.53 | accuracy 0.81`."""
-
-  def write_scalars(self, step: int, scalars: Mapping[str, Any]):
-    shown = {k: v for k, v in scalars.items() if _is_headline(k)}
-    fields = ' | '.join(f'{k} {_scalar_text(v)}' for k, v in sorted(shown.items()))
-    print(f'step {step} | {fields}', flush=True)
-
-
 class JsonlWriter(_ScalarWriter):
   """Appends `{"step": s, name: value, …}` lines to a file: learning curves for notebooks."""
 
@@ -79,15 +57,13 @@ class JsonlWriter(_ScalarWriter):
       f.write(json.dumps(record) + '\n')
 
 
-def make_writer(workdir: str, *, quiet: bool = False) -> metric_writers.MetricWriter:
-  """TensorBoard + JSON lines in `workdir` and a stdout line, on the first process only."""
+def make_writer(workdir: str) -> metric_writers.MetricWriter:
+  """TensorBoard events and JSON lines in `workdir`, on the first process only (the console
+  lines are `console.Console`'s)."""
   if jax.process_index() > 0:
     return metric_writers.MultiWriter([])
   os.makedirs(workdir, exist_ok=True)
-  writers = [
+  return metric_writers.MultiWriter([
       metric_writers.SummaryWriter(workdir),
       JsonlWriter(os.path.join(workdir, 'metrics.jsonl')),
-  ]
-  if not quiet:
-    writers.append(StdoutWriter())
-  return metric_writers.MultiWriter(writers)
+  ])

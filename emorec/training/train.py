@@ -28,11 +28,13 @@ from flax.training import train_state
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh
 
-from emorec import checkpoints, evaluate, objectives, protocols, seeds, sharding, writers
+from emorec import objectives
 from emorec.data import loader, pipeline
 from emorec.data.corpus import Corpus
+from emorec.evaluation import evaluate, protocols
 from emorec.models import build_model
 from emorec.objectives.base import Outputs
+from emorec.training import checkpoints, console, seeds, sharding, writers
 
 TrainState = train_state.TrainState
 Metrics = dict[str, jax.Array]
@@ -298,7 +300,12 @@ class Experiment:
 
 
 def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
-  """Loads the corpus and builds the mesh, model and objective a config names."""
+  """Loads the corpus and builds the mesh, model and objective a config names.
+
+  The experiment's config is ``config`` resolved (``objectives.resolve``): its model builds the
+  parts the active terms read, and its derived fields are set.
+  """
+  config = objectives.resolve(config)
   corpus = loader.load_corpus(config.data)
   view = protocols.view_of(corpus, config.data, seeds.data_seed(config))
   mesh = sharding.make_data_mesh(config.get('num_devices'))
@@ -341,11 +348,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
     state, selection = checkpoints.restore(manager, manager.latest_step(), state, selection)
   start_step = _scalar_step(state)
 
-  writer = writers.make_writer(workdir, quiet=quiet)
+  writer = writers.make_writer(workdir)
+  show = console.Console(num_steps, enabled=not quiet and jax.process_index() == 0)
   if start_step == 0 and jax.process_index() == 0:
-    if not quiet:
-      print(parameter_overview.get_parameter_overview(state.params), flush=True)
     writer.write_hparams(config.to_dict())
+    _write_parameter_overview(state.params, workdir, show=not quiet)
   report_progress = periodic_actions.ReportProgress(
       num_train_steps=num_steps, writer=writer, every_steps=config.train.log_every)
   step_fn = experiment.train_step()
@@ -366,10 +373,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
       state, metrics = step_fn(state, batch, dropout_rng)
       history.append(metrics)
       report_progress(step)
+      if step == start_step + 1:  # compiled and run once: speeds are measured from here
+        jax.block_until_ready(metrics)
+        show.started(step)
       if step % config.train.log_every == 0 or step == num_steps:
         summary = _mean_metrics(history)
         check_finite(step, summary)
         writer.write_scalars(step, {f'train/{k}': v for k, v in summary.items()})
+        show.progress(step, summary)
         history = []
       if step % config.train.eval_every == 0 or step == num_steps:
         with report_progress.timed('eval'):
@@ -377,6 +388,8 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
         _write_per_seed(writer, step, 'validation', val)
         scores = np.array([m[metric] for m in val], np.float32).reshape(selection['score'].shape)
         selection = seeds.update_selection(selection, state.params, scores, step)
+        show.evaluation(step, 'validation', seeds.summarize(val), metric,
+                        _best(selection))
         if _stalled(config, selection, step):
           checkpoints.save(manager, step, state, selection)
           break
@@ -403,6 +416,22 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str, *,
     with open(os.path.join(workdir, 'results.json'), 'w') as f:
       json.dump(results, f, indent=1, sort_keys=True)
   return TrainResult(state, results, completed=True)
+
+
+def _write_parameter_overview(params: Any, workdir: str, *, show: bool) -> None:
+  """The parameter table in `workdir/parameters.txt`, and its total on the console."""
+  with open(os.path.join(workdir, 'parameters.txt'), 'w') as f:
+    f.write(parameter_overview.get_parameter_overview(params) + '\n')
+  if show:
+    total = sum(int(np.prod(x.shape)) for x in jax.tree.leaves(params))
+    print(f'model: {total:,} parameters (table in {os.path.join(workdir, "parameters.txt")})',
+          flush=True)
+
+
+def _best(selection: seeds.Selection) -> tuple[float, int]:
+  """The best validation score so far and its step (means over the seeds of an ensemble)."""
+  score, step = jax.device_get((selection['score'], selection['step']))
+  return float(np.mean(score)), int(np.round(np.mean(step)))
 
 
 def _scalar_step(state: TrainState) -> int:

@@ -10,7 +10,8 @@ from typing import Any, Mapping
 import ml_collections
 from matplotlib.figure import Figure
 
-from emorec import config_args, plots
+from emorec.analysis import plots
+from emorec.experiments import config_args
 
 SMOKE_VARIABLE = 'EMOREC_SMOKE'
 RUNS_VARIABLE = 'EMOREC_RUNS'

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from emorec import report
+from emorec.experiments import report
 
 Selection = dict[str, Any]
 

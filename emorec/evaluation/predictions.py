@@ -2,7 +2,7 @@
 
 `evaluate_run(config, workdir)` restores the validation-selected parameters of a run (those
 `train_and_evaluate` reports), scores the test split with `Experiment.evaluator` (the metrics of
-`emorec.evaluate`) and keeps, per utterance, the logits of every emotion of the corpus and each
+`emorec.evaluation.evaluate`) and keeps, per utterance, the logits of every emotion of the corpus and each
 modality's code: the common code z_m when `model.code_dim` is set, else the encoder output h_m.
 It saves them under `workdir/evaluation/`, so that `load(workdir)` can compare runs trained
 with different configs without their configs. Of a seed ensemble, the per-utterance outputs
@@ -21,7 +21,8 @@ import ml_collections
 import numpy as np
 from jax.sharding import Mesh
 
-from emorec import checkpoints, evaluate, metrics, protocols, seeds, sharding, train
+from emorec.evaluation import evaluate, metrics, protocols
+from emorec.training import checkpoints, seeds, sharding, train
 
 EVALUATION_DIR = 'evaluation'
 _ARRAYS = 'outputs.npz'

@@ -18,7 +18,8 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from emorec import evaluate, sharding, train
+from emorec.evaluation import evaluate
+from emorec.training import sharding, train
 
 
 def median_seconds(fn: Callable[[], Any], repeats: int) -> float:

@@ -16,8 +16,8 @@ from typing import Mapping, Sequence
 import ml_collections
 import numpy as np
 
-from emorec import compare
 from emorec.data.corpus import Corpus
+from emorec.experiments import compare
 
 Results = dict[str, dict[str, float]]
 SUPERVISED: tuple[compare.Variant, ...] = (

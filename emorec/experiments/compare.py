@@ -8,7 +8,8 @@ from typing import Mapping, Sequence
 
 import ml_collections
 
-from emorec import config_args, report, train
+from emorec.experiments import config_args, report
+from emorec.training import train
 
 Variant = tuple[str, dict[str, str]]
 # (title, metric key) of the table's columns, for single-label and multi-label corpora.

@@ -1,0 +1,1 @@
+"""Analysis of finished runs: pictures, and the helpers of the quickstart notebook."""

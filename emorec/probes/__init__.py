@@ -1,0 +1,1 @@
+"""Reference probes on pooled features, outside the neural training path."""

@@ -1,0 +1,2 @@
+"""Training: the jitted data-parallel train step, its state, checkpoints, seed ensembles and
+metric writers."""
