@@ -45,18 +45,26 @@ def resolve(max_array_bytes: int | None) -> int:
   return cap
 
 
+def check_stored(path: str | os.PathLike[str], what: str, declared: int,
+                 available: int) -> None:
+  """Raises a DeclaredSizeError naming ``path`` and ``what`` when ``declared`` bytes, which
+  must be stored in the file, exceed the ``available`` bytes that can hold them."""
+  if declared > available:
+    raise DeclaredSizeError(
+        f'{os.fspath(path)}: {what} declares {human(declared)}, more than the '
+        f'{human(available)} that can hold it, expected data stored in the file: it is '
+        'truncated or forged.')
+
+
 def check_declared(path: str | os.PathLike[str], what: str, declared: int, *,
                    available: int | None, max_array_bytes: int | None) -> None:
   """Raises a DeclaredSizeError naming ``path`` and ``what`` when ``declared`` bytes exceed the
-  cap, or the ``available`` bytes that can hold them (None: the data may be compressed)."""
+  ``available`` bytes that can hold them (None: the data may be compressed) or the cap."""
+  if available is not None:
+    check_stored(path, what, declared, available)
   cap = resolve(max_array_bytes)
-  where = f'{os.fspath(path)}: {what}'
-  if available is not None and declared > available:
-    raise DeclaredSizeError(
-        f'{where} declares {human(declared)}, more than the {human(available)} that can hold '
-        'it, expected data stored in the file: it is truncated or forged.')
   if declared > cap:
     raise DeclaredSizeError(
-        f'{where} declares {human(declared)}, above the cap of {human(cap)}; if the file is '
-        f'trusted and the memory is there, raise {OPTION} (default '
+        f'{os.fspath(path)}: {what} declares {human(declared)}, above the cap of {human(cap)}; '
+        f'if the file is trusted and the memory is there, raise {OPTION} (default '
         'emorec.data.limits.MAX_ARRAY_BYTES).')

@@ -9,8 +9,8 @@ their arrays.
 
 Sizes are checked before anything is allocated (``emorec.data.limits``): a length a pickle
 declares for a string or frame must fit in the rest of the file, and an array's shape (or a
-``bytes(n)`` call) may not ask for more than the file holds or the cap allows; an object
-array must hold as many elements as its shape declares. The pure-Python unpickler runs, since
+``bytes(n)`` call) may not ask for more than the file holds or the cap ``max_array_bytes``
+allows; an object array must hold as many elements as its shape declares. The pure-Python unpickler runs, since
 it lets these checks sit between reading a header and allocating; it builds nested data
 without recursion.
 """
@@ -51,19 +51,19 @@ class _NdarrayName:
   """What ``numpy.ndarray`` resolves to: the type argument of ``_reconstruct``, never called
   (a pickle calling it would allocate an array of any shape)."""
 
+  def __init__(self, path: str):
+    self._path = path
+
   def __call__(self, *args: Any) -> None:
-    raise UnsafePickleError('numpy.ndarray may only name the type of a pickled array, not be '
-                            'called.')
-
-
-_NDARRAY = _NdarrayName()
+    raise UnsafePickleError(f'{self._path}: refused to call numpy.ndarray, which may only name '
+                            'the type of a pickled array.')
 
 
 def _plain_globals() -> dict[tuple[str, str], Any]:
   """(module, name) -> the object it resolves to, for globals that allocate nothing by
   themselves. numpy 1 and 2 module paths map to numpy 2's objects, so ``numpy.core``
   (deprecated) is never imported."""
-  allowed = {('numpy', 'ndarray'): _NDARRAY, ('numpy', 'dtype'): np.dtype,
+  allowed = {('numpy', 'dtype'): np.dtype,
              ('_codecs', 'encode'): _latin1_encode,
              ('collections', 'OrderedDict'): collections.OrderedDict,
              ('collections', 'defaultdict'): collections.defaultdict}
@@ -81,6 +81,7 @@ _SIZED = {(package, name): name for package in ('numpy.core.multiarray', 'numpy.
           for name in ('_reconstruct', 'scalar')}
 _SIZED.update({(builtins, name): name for builtins in ('builtins', '__builtin__')
                for name in ('bytes', 'bytearray')})
+_SIZED[('numpy', 'ndarray')] = 'ndarray'
 
 
 class _Sized:
@@ -88,6 +89,7 @@ class _Sized:
 
   def __init__(self, path: str, file_bytes: int, max_array_bytes: int | None):
     self._path, self._file_bytes, self._cap = path, file_bytes, max_array_bytes
+    self.ndarray = _NdarrayName(path)
 
   def check(self, what: str, declared: int, *, stored: bool = True) -> None:
     """``declared`` bytes against the cap and, when they must be ``stored`` in the file, its
@@ -97,7 +99,7 @@ class _Sized:
                           max_array_bytes=self._cap)
 
   def _reconstruct(self, subtype: Any, shape: tuple[int, ...], typecode: Any) -> np.ndarray:
-    if subtype is not _NDARRAY:
+    if subtype is not self.ndarray:
       raise UnsafePickleError(f'{self._path}: _reconstruct of {type(subtype).__name__}, '
                               'expected numpy.ndarray.')
     dtype = np.dtype(typecode)
@@ -138,16 +140,16 @@ class _Sized:
 
 
 class _BoundedFile:
-  """A binary file whose reads may not ask for more than what is left of it, nor the cap."""
+  """A binary file whose reads may not ask for more than what is left of it."""
 
-  def __init__(self, file: BinaryIO, path: str, max_array_bytes: int | None):
-    self._file, self._path, self._cap = file, path, max_array_bytes
+  def __init__(self, file: BinaryIO, path: str):
+    self._file, self._path = file, path
     self.size = os.fstat(file.fileno()).st_size
 
   def read(self, count: int) -> bytes:
     position = self._file.tell()
-    limits.check_declared(self._path, f'at byte {position}, the pickle', count,
-                          available=self.size - position, max_array_bytes=self._cap)
+    limits.check_stored(self._path, f'at byte {position}, the pickle', count,
+                        self.size - position)
     return self._file.read(count)
 
   def readline(self) -> bytes:
@@ -192,7 +194,7 @@ def load(path: str | os.PathLike[str], *, encoding: str = 'latin1',
   name = os.fspath(path)
   with open(path, 'rb') as file:
     try:
-      return _RestrictedUnpickler(_BoundedFile(file, name, max_array_bytes), name, encoding,
+      return _RestrictedUnpickler(_BoundedFile(file, name), name, encoding,
                                   max_array_bytes).load()
     except (UnsafePickleError, limits.DeclaredSizeError, MemoryError):
       raise
