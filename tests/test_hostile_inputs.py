@@ -744,7 +744,8 @@ def _forged_release(directory: pathlib.Path) -> pathlib.Path:
   shape = b'K\x04K\x05K\x04\x87'
   assert shape in data
   path = mult_dir / 'iemocap_data.pkl'
-  path.write_bytes(data.replace(shape, b'\x8a\x05' + HUGE.to_bytes(5, 'little') + b'K\x05K\x04\x87', 1))
+  forged = b'\x8a\x05' + HUGE.to_bytes(5, 'little') + shape[2:]
+  path.write_bytes(data.replace(shape, forged, 1))
   return path
 
 

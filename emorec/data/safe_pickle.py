@@ -10,9 +10,9 @@ their arrays.
 Sizes are checked before anything is allocated (``emorec.data.limits``): a length a pickle
 declares for a string or frame must fit in the rest of the file, and an array's shape (or a
 ``bytes(n)`` call) may not ask for more than the file holds or the cap ``max_array_bytes``
-allows; an object array must hold as many elements as its shape declares. The pure-Python unpickler runs, since
-it lets these checks sit between reading a header and allocating; it builds nested data
-without recursion.
+allows; an object array must hold as many elements as its shape declares. The pure-Python
+unpickler runs, since it lets these checks sit between reading a header and allocating; it
+builds nested data without recursion.
 """
 
 from __future__ import annotations
