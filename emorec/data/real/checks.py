@@ -87,7 +87,7 @@ def numeric(source: str, uid: str, what: str, value: Any) -> np.ndarray:
     array = np.asarray(value)
     if array.dtype.kind not in 'biufO':
       raise TypeError(array.dtype)
-    return array.astype(np.float32)
+    return array.astype(np.float32, copy=False)
   except (TypeError, ValueError, RecursionError):
     kind = value.dtype if isinstance(value, np.ndarray) else type(value).__name__
     raise BadUtterance(source, uid, 'type', f'{what} are a {kind} {shown(value)}, expected '
