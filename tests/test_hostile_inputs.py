@@ -35,6 +35,7 @@ pytest_plugins = ('tests.real_fixtures',)
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 AUDIO = 'audio_embeddings_feature_selection_emotion.pkl'
 HUGE = 10 ** 10
+MULT_FILES = {'iemocap': 'iemocap_data.pkl', 'mosei': 'mosei_senti_data.pkl'}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,27 +75,23 @@ def _nested(depth: int) -> bytes:
 # Pickles: the MulT and conv-emotion releases, MELD's feature pickles, the unpickler itself.
 
 
-def _mult(directory: pathlib.Path, release: Any, corpus: str = 'iemocap',
-          **options: Any) -> tuple[Callable[[], Any], pathlib.Path]:
-  path = directory / mult_file(corpus)
+def _write(path: pathlib.Path, release: Any) -> pathlib.Path:
+  """The release pickled as the releases were, or raw pickle bytes."""
   if isinstance(release, bytes):
     path.write_bytes(release)
-  else:
-    files.write_pickle(path, release)
+    return path
+  return files.write_pickle(path, release)
+
+
+def _mult(directory: pathlib.Path, release: Any, corpus: str = 'iemocap',
+          **options: Any) -> tuple[Callable[[], Any], pathlib.Path]:
+  path = _write(directory / MULT_FILES[corpus], release)
   return (lambda: files.screened(corpus, 'mult', directory, dims=files.SMALL_DIMS, **options),
           path)
 
 
-def mult_file(corpus: str) -> str:
-  return {'iemocap': 'iemocap_data.pkl', 'mosei': 'mosei_senti_data.pkl'}[corpus]
-
-
 def _conv(directory: pathlib.Path, release: Any) -> tuple[Callable[[], Any], pathlib.Path]:
-  path = directory / 'IEMOCAP_features.pkl'
-  if isinstance(release, bytes):
-    path.write_bytes(release)
-  else:
-    files.write_pickle(path, release)
+  path = _write(directory / 'IEMOCAP_features.pkl', release)
   return lambda: files.screened('iemocap', 'conv_emotion', directory, dims=files.SMALL_DIMS), path
 
 
