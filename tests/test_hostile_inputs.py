@@ -249,7 +249,7 @@ def pickle_calls_ndarray(directory):
 def pickle_truncated_inside_an_array(directory):
   data = pickle.dumps(files.mult_iemocap(), protocol=4)
   read, path = _mult(directory, data[:len(data) // 2])
-  return Spoiled(read, path, ('that can hold it', 'truncated or forged'))
+  return Spoiled(read, path, ('expected a complete pickle', 'truncated'))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -658,6 +658,16 @@ def test_a_split_left_empty_names_it_and_the_drop_counts(tmp_path, meld_dir):
                               "(dropped so far, by reason: {'label': 2}), expected at least one.")
 
 
+def test_load_corpus_applies_data_max_array_bytes(tmp_path, meld_dir):
+  with pytest.raises(ValueError) as error:
+    files.load(tmp_path, 'meld', 'csv', meld_dir, protocol='emotion', max_array_bytes=1000)
+  assert str(error.value).startswith(f"{lexical.path(meld_dir, 'train')}: array 'pooled' ")
+  assert 'above the cap of 1,000 bytes' in str(error.value)
+  corpus = files.load(tmp_path, 'meld', 'csv', meld_dir, protocol='emotion',
+                      max_array_bytes=1 << 20)
+  assert corpus.splits['train'].num_examples == 6
+
+
 def test_checked_text_and_ids_refuse_what_would_split_a_speaker():
   for value in ('Joey\x00', 'Joey\n', '\ud800'):
     with pytest.raises(checks.BadUtterance, match='control character'):
@@ -673,7 +683,7 @@ def test_checked_text_and_ids_refuse_what_would_split_a_speaker():
 
 _LIMIT_BYTES = 1 << 30
 _CHILD = r'''
-import json, resource, sys, types
+import json, pathlib, resource, sys, types
 root, limit, cases = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 sys.path.insert(0, root)
@@ -693,7 +703,7 @@ def read(kind, path):
   if kind == 'npz':
     return lexical.read(path)
   release = mult.MultRelease(dims={'text': 4, 'audio': 3, 'vision': 2})
-  for stream in release.read(__import__('pathlib').Path(path).parent).values():
+  for stream in release.read(pathlib.Path(path).parent).values():
     list(stream)
 
 results = {}

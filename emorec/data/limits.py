@@ -34,7 +34,7 @@ def human(size: int) -> str:
 
 def array_bytes(shape: Sequence[int], itemsize: int) -> int:
   """Bytes of an array of ``shape`` and ``itemsize``, in exact integers (no overflow)."""
-  return math.prod(int(n) for n in shape) * int(itemsize)
+  return math.prod(map(int, shape)) * int(itemsize)
 
 
 def resolve(max_array_bytes: int | None) -> int:

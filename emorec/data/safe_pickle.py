@@ -89,31 +89,33 @@ class _Sized:
 
   def __init__(self, path: str, file_bytes: int, max_array_bytes: int | None):
     self._path, self._file_bytes, self._cap = path, file_bytes, max_array_bytes
+    self._cap_bytes = limits.resolve(max_array_bytes)
     self.ndarray = _NdarrayName(path)
 
-  def check(self, what: str, declared: int, *, stored: bool = True) -> None:
+  def check(self, what: Callable[[], str], declared: int, *, stored: bool = True) -> None:
     """``declared`` bytes against the cap and, when they must be ``stored`` in the file, its
-    size."""
-    limits.check_declared(self._path, what, declared,
-                          available=self._file_bytes if stored else None,
-                          max_array_bytes=self._cap)
+    size; ``what`` names the array (called only for an error)."""
+    if declared > (min(self._file_bytes, self._cap_bytes) if stored else self._cap_bytes):
+      limits.check_declared(self._path, what(), declared,
+                            available=self._file_bytes if stored else None,
+                            max_array_bytes=self._cap)
 
   def _reconstruct(self, subtype: Any, shape: tuple[int, ...], typecode: Any) -> np.ndarray:
     if subtype is not self.ndarray:
       raise UnsafePickleError(f'{self._path}: _reconstruct of {type(subtype).__name__}, '
                               'expected numpy.ndarray.')
     dtype = np.dtype(typecode)
-    self.check(f'an array of shape {list(shape)} and dtype {dtype}',
+    self.check(lambda: f'an array of shape {list(shape)} and dtype {dtype}',
                limits.array_bytes(shape, dtype.itemsize))
     return _RECONSTRUCT(np.ndarray, shape, typecode)
 
   def scalar(self, dtype: np.dtype, *args: Any) -> Any:
-    self.check(f'a numpy scalar of dtype {dtype}', np.dtype(dtype).itemsize)
+    self.check(lambda: f'a numpy scalar of dtype {dtype}', np.dtype(dtype).itemsize)
     return _SCALAR(dtype, *args)
 
   def _counted(self, kind: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     if args and isinstance(args[0], (int, np.integer)):
-      self.check(f'{kind.__name__}({int(args[0])})', int(args[0]))
+      self.check(lambda: f'{kind.__name__}({int(args[0])})', int(args[0]))
     return kind(*args)
 
   def bytes(self, *args: Any) -> bytes:
@@ -131,29 +133,34 @@ class _Sized:
             and all(isinstance(n, int) for n in shape)):
       return
     count = limits.array_bytes(shape, 1)
-    what = f'an array of shape {list(shape)} and dtype {dtype}'
+
+    def what() -> str:
+      return f'an array of shape {list(shape)} and dtype {dtype}'
+
     self.check(what, count * dtype.itemsize, stored=not dtype.hasobject)
     if dtype.hasobject and (not isinstance(data, list) or len(data) != count):
       held = f'{len(data)} elements' if isinstance(data, list) else type(data).__name__
-      raise pickle.UnpicklingError(f'{self._path}: {what} holds {held}, expected {count} '
+      raise pickle.UnpicklingError(f'{self._path}: {what()} holds {held}, expected {count} '
                                    'elements.')
 
 
 class _BoundedFile:
   """A binary file whose reads may not ask for more than what is left of it."""
 
+  # Reads up to this size allocate nothing worth checking (opcodes, short strings).
+  _SMALL = 1 << 16
+
   def __init__(self, file: BinaryIO, path: str):
     self._file, self._path = file, path
     self.size = os.fstat(file.fileno()).st_size
+    self.readline = file.readline
 
   def read(self, count: int) -> bytes:
-    position = self._file.tell()
-    limits.check_stored(self._path, f'at byte {position}, the pickle', count,
-                        self.size - position)
+    if count > self._SMALL:
+      position = self._file.tell()
+      limits.check_stored(self._path, f'at byte {position}, the pickle', count,
+                          self.size - position)
     return self._file.read(count)
-
-  def readline(self) -> bytes:
-    return self._file.readline()
 
 
 class _RestrictedUnpickler(_PyUnpickler):
@@ -198,6 +205,9 @@ def load(path: str | os.PathLike[str], *, encoding: str = 'latin1',
                                   max_array_bytes).load()
     except (UnsafePickleError, limits.DeclaredSizeError, MemoryError):
       raise
+    except EOFError:
+      raise pickle.UnpicklingError(f'{name}: ends in the middle of the pickle, expected a '
+                                   'complete pickle: the file is truncated.') from None
     except Exception as error:  # pylint: disable=broad-except
       # A malformed pickle fails in any of the unpickler's steps (EOFError, KeyError, ...).
       raise pickle.UnpicklingError(
