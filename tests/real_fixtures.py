@@ -235,13 +235,14 @@ def release_dir(tmp_path: pathlib.Path) -> pathlib.Path:
   return directory
 
 
-def screened(corpus: str, reader: str, manual_dir: pathlib.Path, policy: str = 'error',
+def screened(corpus: str, reader: str, manual_dir: pathlib.Path, policy: str = 'error', *,
+             max_array_bytes: int | None = None,
              **options: Any) -> tuple[dict[str, list[Utterance]], checks.Screen]:
   """Every split's admitted utterances, read and screened as the builder does (no TFDS)."""
   release = formats.release_of(corpus, reader, options)
   screen = checks.Screen(release.schema(), policy, tuple(release.zero_neg_inf))
   utterances = {split: [u for u in map(screen.admit, stream) if u is not None]
-                for split, stream in release.read(manual_dir).items()}
+                for split, stream in release.read(manual_dir, max_array_bytes).items()}
   return utterances, screen
 
 

@@ -4,7 +4,9 @@ Every corpus yields the same feature dictionary: per modality float32 frames [T,
 fields of its release ('label': class, 'labels': multi-hot, 'sentiment': class), and the
 utterance's 'id', 'speaker' and 'dialogue' strings. Examples keep the release's order. The
 screen's counts (utterances dropped by reason, -inf set to 0) are kept in the dataset's
-metadata. The data are read from the manual directory only, never downloaded.
+metadata; a split left without any utterance stops the build with those counts. The data are
+read from the manual directory only, never downloaded, their arrays under the size cap
+``max_array_bytes`` (``emorec.data.limits``).
 """
 
 from __future__ import annotations
@@ -26,22 +28,25 @@ VERSION = '1.0.0'
 
 @dataclasses.dataclass(eq=False)
 class ReleaseConfig(tfds.core.BuilderConfig):
-  """A builder config: the release reader (with its options) and the bad-utterance policy."""
+  """A builder config: the release reader (with its options), the bad-utterance policy and the
+  size cap of any one array (None: ``limits.MAX_ARRAY_BYTES``)."""
 
   release: Release | None = None
   on_bad_utterance: str = 'error'
+  max_array_bytes: int | None = None
 
 
-def release_config(reader: str, release: Release, on_bad_utterance: str,
-                   manual_dir: str) -> ReleaseConfig:
+def release_config(reader: str, release: Release, on_bad_utterance: str, manual_dir: str,
+                   max_array_bytes: int | None = None) -> ReleaseConfig:
   """The config named '{reader}-{digest of the options and manual directory}', so that each
-  source and set of options is prepared in its own directory."""
+  source and set of options is prepared in its own directory (the cap changes no data: it is
+  not part of the name)."""
   options = {'reader': reader, 'release': dataclasses.asdict(release),
              'on_bad_utterance': on_bad_utterance, 'manual_dir': manual_dir}
   text = json.dumps(options, sort_keys=True, default=str)
   digest = hashlib.sha1(text.encode()).hexdigest()[:10]
   return ReleaseConfig(name=f'{reader}-{digest}', description=text, release=release,
-                       on_bad_utterance=on_bad_utterance)
+                       on_bad_utterance=on_bad_utterance, max_array_bytes=max_array_bytes)
 
 
 def features_of(schema: Schema) -> tfds.features.FeaturesDict:
@@ -78,15 +83,22 @@ class _ReleaseBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
     config = self.builder_config
     screen = checks.Screen(config.release.schema(), config.on_bad_utterance,
                            tuple(config.release.zero_neg_inf))
-    streams = config.release.read(dl_manager.manual_dir)
-    return {split: self._generate_examples(stream, screen) for split, stream in streams.items()}
+    streams = config.release.read(dl_manager.manual_dir, config.max_array_bytes)
+    return {split: self._generate_examples(f'{dl_manager.manual_dir}: the {split} split', stream,
+                                           screen)
+            for split, stream in streams.items()}
 
-  def _generate_examples(self, stream: Iterable[Utterance | checks.BadUtterance],
+  def _generate_examples(self, where: str, stream: Iterable[Utterance | checks.BadUtterance],
                          screen: checks.Screen) -> Iterator[tuple[str, dict[str, Any]]]:
+    admitted = 0
     for item in stream:
       utterance = screen.admit(item)
       if utterance is not None:
+        admitted += 1
         yield utterance.id, example_of(utterance)
+    if not admitted:
+      raise ValueError(f'{where} has no utterance left (dropped so far, by reason: '
+                       f'{dict(screen.dropped) or "none"}), expected at least one.')
     self.info.metadata.update(screen.report())
 
 

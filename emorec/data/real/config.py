@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 import ml_collections
 
+from emorec.data import limits
 from emorec.data.corpus import MODALITIES
 from emorec.data.real import checks, formats, targets
 
@@ -13,7 +14,8 @@ from emorec.data.real import checks, formats, targets
 def data_config(corpus: str, reader: str, *, manual_dir: str, data_dir: str, protocol: str,
                 release: Mapping[str, Any] | None = None, split: str = 'release',
                 fold: int = 1, validation_share: float = 0.1, on_bad_utterance: str = 'error',
-                max_len: int = 50, label_fraction: float = 1.0) -> ml_collections.ConfigDict:
+                max_len: int = 50, label_fraction: float = 1.0,
+                max_array_bytes: int = limits.MAX_ARRAY_BYTES) -> ml_collections.ConfigDict:
   """``config.data`` for a real corpus: its release, protocol and the fields every corpus has.
 
   ``release`` overrides the reader's default options (``formats.default_options``).
@@ -34,6 +36,9 @@ def data_config(corpus: str, reader: str, *, manual_dir: str, data_dir: str, pro
   # 'error' stops the build at the first bad utterance; 'drop' leaves it out, counted in
   # Corpus.info['dropped'].
   data.on_bad_utterance = on_bad_utterance
+  # The largest array (bytes) a release file may declare; larger ones, or ones larger than
+  # their file can hold, are refused before anything is allocated (emorec/data/limits.py).
+  data.max_array_bytes = max_array_bytes
   # The classes (emorec/data/real/targets.py).
   data.protocol = protocol
   # 'release' (the release's splits) | 'loso' (IEMOCAP: test on session data.fold, 1..5).

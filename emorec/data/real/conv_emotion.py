@@ -21,7 +21,7 @@ import numpy as np
 from emorec.data import safe_pickle
 from emorec.data.real import iemocap
 from emorec.data.real.meld import EMOTIONS as MELD_EMOTIONS
-from emorec.data.real.checks import BadUtterance
+from emorec.data.real.checks import BadUtterance, id_text, numeric, shown
 from emorec.data.real.utterance import (LABEL, SENTIMENT, SENTIMENTS, LabelSet, Schema,
                                         Utterance)
 
@@ -42,16 +42,21 @@ _SPLITS = {'train': 'trainVid', 'test': 'testVid'}
 _LABEL_KEYS = {LABEL: 'videoLabels', SENTIMENT: 'videoSentiment'}
 
 
-def _party(speaker: Any) -> str:
+def _party(source: str, uid: str, speaker: Any) -> str:
   """A speaker entry as a string: 'M'/'F', or the index of a one-hot party vector."""
   if isinstance(speaker, str):
     return speaker
-  return str(int(np.argmax(speaker)))
+  return str(int(np.argmax(numeric(source, uid, 'videoSpeakers entry', speaker))))
 
 
-def _dialogues(vids: Any) -> list[Any]:
+def _dialogues(source: str, split_key: str, vids: Any) -> list[Any]:
   """Dialogue keys in a deterministic order (the releases store lists or sets)."""
-  return sorted(vids, key=str) if isinstance(vids, (set, frozenset)) else list(vids)
+  if not isinstance(vids, (list, tuple, set, frozenset)) or not vids:
+    raise ValueError(f'{source}: {split_key} is {shown(vids)}, expected a non-empty list or set '
+                     'of dialogue keys.')
+  named = [(id_text(source, f'{split_key} entry', vid), vid) for vid in vids]
+  ordered = sorted(named, key=lambda pair: pair[0]) if isinstance(vids, (set, frozenset)) else named
+  return [vid for _, vid in ordered]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,10 +85,11 @@ class ConvEmotionRelease:
                        f'release lacks (it has {sorted(DIMS[self.corpus])}).')
     return Schema(modality_dims=dict(self.dims), label_sets=_LABEL_SETS[self.corpus])
 
-  def read(self, manual_dir: pathlib.Path) -> dict[str, Iterator[Utterance | BadUtterance]]:
+  def read(self, manual_dir: pathlib.Path, max_array_bytes: int | None = None
+           ) -> dict[str, Iterator[Utterance | BadUtterance]]:
     path = manual_dir / self.file
     layout = LAYOUTS[self.corpus]
-    items = safe_pickle.load(path)
+    items = safe_pickle.load(path, max_array_bytes=max_array_bytes)
     if not isinstance(items, (list, tuple)) or len(items) != len(layout):
       size = f' of {len(items)} items' if isinstance(items, (list, tuple)) else ''
       raise ValueError(f'{path}: expected a list of {len(layout)} items {list(layout)}, got a '
@@ -98,7 +104,7 @@ class ConvEmotionRelease:
 
   def _utterances(self, source: str, parts: Mapping[str, Any],
                   split_key: str) -> Iterator[Utterance | BadUtterance]:
-    for vid in _dialogues(parts[split_key]):
+    for vid in _dialogues(source, split_key, parts[split_key]):
       if vid not in parts['videoIDs']:
         raise ValueError(f'{source}: dialogue {vid!r} of {split_key} is not in videoIDs, '
                          'expected every listed dialogue to have utterance ids.')
@@ -114,21 +120,26 @@ class ConvEmotionRelease:
 
   def _utterance(self, source: str, parts: Mapping[str, Any], vid: Any,
                  turn: int) -> Utterance | BadUtterance:
-    utterance_id = parts['videoIDs'][vid][turn]
-    uid = str(utterance_id) if self.corpus == 'iemocap' else f'{vid}_{utterance_id}'
-    features = {}
-    for modality in self.dims:
-      rows = parts[modality].get(vid, ())
-      if turn < len(rows):
-        features[modality] = np.atleast_2d(np.asarray(rows[turn], np.float32))
-    labels = {}
-    for field in _LABEL_SETS[self.corpus]:
-      values = parts[_LABEL_KEYS[field]].get(vid, ())
-      if turn >= len(values):
-        return BadUtterance(source, uid, 'label', f'no {_LABEL_KEYS[field]} entry for this '
-                            f'utterance, expected one per utterance of dialogue {vid!r}')
-      labels[field] = values[turn]
-    party = _party(parts['videoSpeakers'][vid][turn])
+    try:
+      utterance_id = id_text(source, f'videoIDs[{vid!r}] entry {turn}',
+                             parts['videoIDs'][vid][turn])
+      uid = utterance_id if self.corpus == 'iemocap' else f'{vid}_{utterance_id}'
+      features = {}
+      for modality in self.dims:
+        rows = parts[modality].get(vid, ())
+        if turn < len(rows):
+          features[modality] = np.atleast_2d(numeric(source, uid, f'{modality} features',
+                                                     rows[turn]))
+      labels = {}
+      for field in _LABEL_SETS[self.corpus]:
+        values = parts[_LABEL_KEYS[field]].get(vid, ())
+        if turn >= len(values):
+          raise BadUtterance(source, uid, 'label', f'no {_LABEL_KEYS[field]} entry for this '
+                             f'utterance, expected one per utterance of dialogue {vid!r}')
+        labels[field] = values[turn]
+      party = _party(source, uid, parts['videoSpeakers'][vid][turn])
+    except BadUtterance as problem:
+      return problem
     speaker = (iemocap.speaker_of(uid) if self.corpus == 'iemocap' else None) or f'{vid}/{party}'
     return Utterance(id=uid, dialogue=str(vid), speaker=speaker, features=features,
                      labels=labels, source=source)

@@ -17,7 +17,8 @@ class Release(Protocol):
   """A release format's reader, its dataclass fields being its options (file names, dims…).
 
   ``read`` maps each split the release has ('train', 'validation', 'test'; validation may be
-  missing) to a lazy stream of its utterances, or of the problems found reading them.
+  missing) to a lazy stream of its utterances, or of the problems found reading them; no array
+  it reads may exceed ``max_array_bytes`` (None: ``emorec.data.limits.MAX_ARRAY_BYTES``).
   ``zero_neg_inf`` names the modalities whose -inf values the release is known to hold.
   """
 
@@ -27,7 +28,8 @@ class Release(Protocol):
   def schema(self) -> Schema:
     ...
 
-  def read(self, manual_dir: pathlib.Path) -> Mapping[str, Iterator[Utterance | BadUtterance]]:
+  def read(self, manual_dir: pathlib.Path, max_array_bytes: int | None = None
+           ) -> Mapping[str, Iterator[Utterance | BadUtterance]]:
     ...
 
 

@@ -17,6 +17,8 @@ from typing import Sequence
 
 import numpy as np
 
+from emorec.data import safe_npz
+
 KEYS = ('ids', 'pooled', 'tokens', 'offsets', 'model', 'max_tokens')
 
 
@@ -62,17 +64,25 @@ def write(file: str | pathlib.Path, features: LexicalFeatures) -> None:
            max_tokens=np.array(features.max_tokens))
 
 
-def read(file: str | pathlib.Path) -> LexicalFeatures:
-  """Reads one split's file (no pickles: string arrays are stored as unicode)."""
-  with np.load(file, allow_pickle=False) as arrays:
-    missing = [key for key in KEYS if key not in arrays]
-    if missing:
-      raise ValueError(f'{file}: lacks {missing}, expected the arrays {list(KEYS)} '
-                       '(see emorec/data/real/lexical.py).')
-    features = LexicalFeatures(
-        ids=arrays['ids'], pooled=arrays['pooled'], tokens=arrays['tokens'],
-        offsets=arrays['offsets'], model=str(arrays['model']),
-        max_tokens=int(arrays['max_tokens']))
+def read(file: str | pathlib.Path, max_array_bytes: int | None = None) -> LexicalFeatures:
+  """Reads one split's file (``safe_npz``: no pickles; string arrays are stored as unicode)."""
+  arrays = safe_npz.load(file, KEYS, max_array_bytes=max_array_bytes)
+  missing = [key for key in KEYS if key not in arrays]
+  if missing:
+    raise ValueError(f'{file}: lacks {missing}, expected the arrays {list(KEYS)} '
+                     '(see emorec/data/real/lexical.py).')
+  kinds = {'ids': ('U', 'unicode strings'), 'pooled': ('f', 'floats'), 'tokens': ('f', 'floats'),
+           'offsets': ('iu', 'integers'), 'model': ('U', 'a unicode string'),
+           'max_tokens': ('iu', 'an integer')}
+  for key, (kind, expected) in kinds.items():
+    if arrays[key].dtype.kind not in kind or (key in ('model', 'max_tokens')
+                                              and arrays[key].ndim):
+      raise ValueError(f'{file}: {key} is a {arrays[key].dtype} array of shape '
+                       f'{list(arrays[key].shape)}, expected {expected}.')
+  features = LexicalFeatures(
+      ids=arrays['ids'], pooled=arrays['pooled'], tokens=arrays['tokens'],
+      offsets=arrays['offsets'], model=str(arrays['model']),
+      max_tokens=int(arrays['max_tokens']))
   _check(str(file), features)
   return features
 

@@ -3,7 +3,8 @@
 The config names the corpus (``data.name``), the release format (``data.reader``) and its
 options (``data.release``), where the release is (``data.manual_dir``) and where the prepared
 dataset goes (``data.data_dir``; '' for TFDS's default), what to do with a bad utterance
-(``data.on_bad_utterance``), and the protocol: ``data.protocol`` (the classes),
+(``data.on_bad_utterance``), the size cap of any one array (``data.max_array_bytes``), and the
+protocol: ``data.protocol`` (the classes),
 ``data.split`` ('release' or 'loso'), ``data.fold`` and ``data.validation_share``.
 """
 
@@ -24,7 +25,7 @@ def prepared_builder(data: ml_collections.ConfigDict,
     raise ValueError(f'data.manual_dir is not set: it must name the directory holding the '
                      f'{data.name} release files.')
   config = builder.release_config(data.reader, release, data.on_bad_utterance,
-                                  str(data.manual_dir))
+                                  str(data.manual_dir), data.max_array_bytes)
   dataset = builder.BUILDERS[data.name](config=config, data_dir=data.data_dir or None)
   dataset.download_and_prepare(
       download_config=tfds.download.DownloadConfig(manual_dir=str(data.manual_dir)))

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import pathlib
 from typing import Any, Callable, ClassVar, Iterator, Mapping
 
 import numpy as np
 
 from emorec.data import safe_pickle
-from emorec.data.real import lexical
-from emorec.data.real.checks import BadUtterance
+from emorec.data.real import lexical, textfile
+from emorec.data.real.checks import BadUtterance, numeric, row_of_key
 from emorec.data.real.utterance import (LABEL, SENTIMENT, SENTIMENTS, LabelSet, Schema,
                                         Utterance)
 
@@ -40,13 +41,22 @@ def csv_path(manual_dir: pathlib.Path, split: str) -> pathlib.Path:
 
 
 def read_rows(path: pathlib.Path) -> list[dict[str, str]]:
-  """The rows of one split's CSV, after checking its columns."""
-  with open(path, newline='', encoding='utf-8') as file:
-    reader = csv.DictReader(file)
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
-    if missing:
-      raise ValueError(f'{path}: lacks the columns {missing}, expected {list(COLUMNS)}.')
-    return list(reader)
+  """The rows of one split's CSV (UTF-8), after checking its columns and each row's fields."""
+  reader = csv.DictReader(io.StringIO(textfile.read_utf8(path), newline=''))
+  missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
+  if missing:
+    raise ValueError(f'{path}: lacks the columns {missing}, expected {list(COLUMNS)}.')
+  width = len(reader.fieldnames)
+  rows = []
+  for row in reader:
+    fields = width + len(row.get(None, ())) - sum(value is None for value in row.values())
+    if fields != width:
+      raise ValueError(f'{path}, line {reader.line_num}: a row of {fields} fields, expected '
+                       f'{width} as in the header (a field with a comma must be quoted).')
+    rows.append(row)
+  if not rows:
+    raise ValueError(f'{path}: no rows after the header, expected one per utterance.')
+  return rows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,32 +68,34 @@ class FeatureTable:
   frames: Callable[[str], np.ndarray]
 
 
-def lexical_table(path: pathlib.Path, pooled: bool) -> FeatureTable:
+def lexical_table(path: pathlib.Path, pooled: bool,
+                  max_array_bytes: int | None = None) -> FeatureTable:
   """Our lexical features: token sequences, or the pooled sentence embedding as one frame."""
   if not path.is_file():
     raise FileNotFoundError(f'{path}: no such file; make the lexical features with '
                             'launch/extract_meld_text.py, or choose data.release.text=glove.')
-  features = lexical.read(path)
-  rows = {str(key): row for row, key in enumerate(features.ids)}
+  features = lexical.read(path, max_array_bytes)
+  rows = row_of_key(str(path), 'id', features.ids)
   if pooled:
     return FeatureTable(str(path), frozenset(rows), lambda key: features.pooled[rows[key]][None])
   return FeatureTable(str(path), frozenset(rows), lambda key: features.token_frames(rows[key]))
 
 
-def pickle_tables(path: pathlib.Path) -> dict[str, FeatureTable]:
+def pickle_tables(path: pathlib.Path,
+                  max_array_bytes: int | None = None) -> dict[str, FeatureTable]:
   """Each split's table of a release feature pickle: a list [train, val, test] of dicts."""
-  parts = safe_pickle.load(path)
+  parts = safe_pickle.load(path, max_array_bytes=max_array_bytes)
   if (not isinstance(parts, (list, tuple)) or len(parts) != len(RELEASE_SPLITS)
       or not all(isinstance(p, dict) for p in parts)):
     raise ValueError(f'{path}: expected a list [train, val, test] of dicts keyed '
                      '"{Dialogue_ID}_{Utterance_ID}".')
 
-  def table(part: Mapping[Any, Any]) -> FeatureTable:
-    vectors = {str(key): value for key, value in part.items()}
-    return FeatureTable(str(path), frozenset(vectors),
-                        lambda key: np.atleast_2d(np.asarray(vectors[key], np.float32)))
+  def table(prefix: str, part: Mapping[Any, Any]) -> FeatureTable:
+    vectors = dict(zip(row_of_key(str(path), f'{prefix} key', part), part.values()))
+    return FeatureTable(str(path), frozenset(vectors), lambda key: np.atleast_2d(
+        numeric(str(path), f'{prefix}_{key}', 'features', vectors[key])))
 
-  return {split: table(part) for split, part in zip(RELEASE_SPLITS, parts)}
+  return {split: table(RELEASE_SPLITS[split], part) for split, part in zip(RELEASE_SPLITS, parts)}
 
 
 def _class(source: str, uid: str, column: str, value: str, classes: tuple[str, ...]) -> int:
@@ -122,18 +134,19 @@ class MeldCsvRelease:
     return Schema(modality_dims={m: self.dims.get(m, dim) for m, dim in defaults.items()},
                   label_sets={LABEL: LabelSet(EMOTIONS), SENTIMENT: LabelSet(SENTIMENTS)})
 
-  def read(self, manual_dir: pathlib.Path) -> dict[str, Iterator[Utterance | BadUtterance]]:
+  def read(self, manual_dir: pathlib.Path, max_array_bytes: int | None = None
+           ) -> dict[str, Iterator[Utterance | BadUtterance]]:
     features_dir = pathlib.Path(self.features_dir) if self.features_dir else manual_dir
     tables = {split: {} for split in RELEASE_SPLITS}
     if self.text == 'glove':
-      for split, table in pickle_tables(features_dir / GLOVE_FILE).items():
+      for split, table in pickle_tables(features_dir / GLOVE_FILE, max_array_bytes).items():
         tables[split]['text'] = table
     elif self.text:
       for split, name in RELEASE_SPLITS.items():
         tables[split]['text'] = lexical_table(lexical.path(features_dir, name),
-                                              pooled=self.text == 'lexical_pooled')
+                                              self.text == 'lexical_pooled', max_array_bytes)
     if self.audio:
-      for split, table in pickle_tables(features_dir / AUDIO_FILE).items():
+      for split, table in pickle_tables(features_dir / AUDIO_FILE, max_array_bytes).items():
         tables[split]['audio'] = table
     return {split: _utterances(csv_path(manual_dir, split), RELEASE_SPLITS[split], tables[split])
             for split in RELEASE_SPLITS}
@@ -164,9 +177,9 @@ def _utterance(source: str, prefix: str, key: str, row: Mapping[str, str],
                            f'no {modality} features for key {key!r}, expected one per CSV row')
     labels = {LABEL: _class(source, uid, 'Emotion', row['Emotion'], EMOTIONS),
               SENTIMENT: _class(source, uid, 'Sentiment', row['Sentiment'], SENTIMENTS)}
+    features = {m: t.frames(key) for m, t in tables.items()}
   except BadUtterance as problem:
     return problem
   return Utterance(id=uid, dialogue=f"{prefix}_{row['Dialogue_ID'].strip()}",
-                   speaker=row['Speaker'].strip(),
-                   features={m: t.frames(key) for m, t in tables.items()}, labels=labels,
+                   speaker=row['Speaker'].strip(), features=features, labels=labels,
                    source=source, feature_sources={m: t.source for m, t in tables.items()})

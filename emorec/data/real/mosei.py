@@ -14,7 +14,12 @@ cmu_mosei_std_folds as f; json.dump({'train': f.standard_train_fold, 'valid': \
 f.standard_valid_fold, 'test': f.standard_test_fold}, open('folds.json', 'w'))"
 
 Without it, videos are split 70/10/20 by a hash of their id (deterministic, speaker
-independent as each video has one speaker); videos outside the folds are left out.
+independent as each video has one speaker); videos outside the folds are left out. A video
+listed twice, or a fold listing no labelled video, is an error naming the folds file.
+
+Every frame interval of a feature sequence must be finite, start <= end, and start no earlier
+than the previous frame's; every labelled segment finite with start <= end; a video or segment
+that is not sane is a bad utterance ('intervals', dropped under on_bad_utterance='drop').
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ from typing import ClassVar, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from emorec.data.real import csd
-from emorec.data.real.checks import BadUtterance
+from emorec.data.real import csd, textfile
+from emorec.data.real.checks import BadUtterance, in_range, numeric, shown
 from emorec.data.real.utterance import (LABELS, SENTIMENT, SENTIMENTS, LabelSet, Schema,
                                         Utterance, sentiment_class)
 
@@ -52,20 +57,40 @@ def hashed_split(video_id: str) -> str:
 
 def read_folds(path: pathlib.Path) -> dict[str, list[str]]:
   """Video ids per split from a folds JSON file (see the module docstring)."""
-  with open(path, encoding='utf-8') as file:
-    folds = json.load(file)
+  expected = '{"train": [...], "valid": [...], "test": [...]} of video ids'
+  try:
+    folds = json.loads(textfile.read_utf8(path))
+  except json.JSONDecodeError as error:
+    raise ValueError(f'{path}, line {error.lineno} column {error.colno}: not valid JSON '
+                     f'({error.msg}), expected {expected}.') from None
   if not isinstance(folds, dict) or not set(folds) <= set(_FOLD_KEYS):
-    raise ValueError(f'{path}: expected {{"train": [...], "valid": [...], "test": [...]}} of '
-                     f'video ids, got keys {sorted(folds) if isinstance(folds, dict) else folds}.')
-  return {_FOLD_KEYS[key]: [str(v) for v in videos] for key, videos in folds.items()}
+    got = f'keys {sorted(folds)}' if isinstance(folds, dict) else f'a {type(folds).__name__}'
+    raise ValueError(f'{path}: expected {expected}, got {got}.')
+  where: dict[str, str] = {}
+  for key, videos in folds.items():
+    if not isinstance(videos, list) or not all(isinstance(v, str) for v in videos):
+      raise ValueError(f'{path}: fold {key!r} is {shown(videos)}, expected a list of video id '
+                       'strings.')
+    for video in videos:
+      if video in where:
+        raise ValueError(f'{path}: video {video!r} is listed in fold {where[video]!r} and again '
+                         f'in {key!r}, expected each video in one fold once.')
+      where[video] = key
+  return {_FOLD_KEYS[key]: videos for key, videos in folds.items()}
 
 
-def split_videos(video_ids: Sequence[str], folds_file: pathlib.Path) -> dict[str, list[str]]:
+def split_videos(video_ids: Sequence[str], folds_file: pathlib.Path,
+                 labels_file: str) -> dict[str, list[str]]:
   """Labelled video ids per split: the folds file's when it exists, else the hashed split."""
   if folds_file.is_file():
     labelled = set(video_ids)
-    return {split: [v for v in videos if v in labelled]
-            for split, videos in read_folds(folds_file).items()}
+    splits = {}
+    for split, videos in read_folds(folds_file).items():
+      splits[split] = [v for v in videos if v in labelled]
+      if not splits[split]:
+        raise ValueError(f'{folds_file}: the {split} fold lists {len(videos)} videos, none of '
+                         f'them labelled in {labels_file}, expected video ids of that file.')
+    return splits
   splits = {split: [] for split, _ in _HASHED_SPLIT}
   for video_id in video_ids:
     splits[hashed_split(video_id)].append(video_id)
@@ -74,11 +99,13 @@ def split_videos(video_ids: Sequence[str], folds_file: pathlib.Path) -> dict[str
 
 def segment_labels(source: str, uid: str, row: np.ndarray) -> dict[str, np.ndarray | int]:
   """{'labels': multi-hot [6], 'sentiment': class} of one labels row."""
-  row = np.asarray(row, np.float64)
-  if row.shape != (len(LABEL_COLUMNS),) or not np.all(np.isfinite(row)):
-    raise BadUtterance(source, uid, 'label', f'labels row is {row.tolist()}, expected '
-                       f'{len(LABEL_COLUMNS)} finite values ({", ".join(LABEL_COLUMNS)})')
-  return {LABELS: (row[1:] > 0).astype(np.float32), SENTIMENT: sentiment_class(row[0])}
+  row = numeric(source, uid, 'labels row', row)
+  if row.shape != (len(LABEL_COLUMNS),):
+    raise BadUtterance(source, uid, 'label', f'labels row has shape {list(row.shape)}, expected '
+                       f'[{len(LABEL_COLUMNS)}] ({", ".join(LABEL_COLUMNS)})')
+  sentiment = in_range(source, uid, 'sentiment', row[:1], -3, 3)
+  intensities = in_range(source, uid, f'intensities of {", ".join(EMOTIONS)}', row[1:], 0, 3)
+  return {LABELS: (intensities > 0).astype(np.float32), SENTIMENT: sentiment_class(sentiment[0])}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,20 +135,36 @@ class MoseiCsdRelease:
                   label_sets={LABELS: LabelSet(EMOTIONS, multi_label=True),
                               SENTIMENT: LabelSet(SENTIMENTS)})
 
-  def read(self, manual_dir: pathlib.Path) -> dict[str, Iterator[Utterance | BadUtterance]]:
-    with csd.ComputationalSequence(manual_dir / self.files['labels']) as labels:
+  def read(self, manual_dir: pathlib.Path, max_array_bytes: int | None = None
+           ) -> dict[str, Iterator[Utterance | BadUtterance]]:
+    labels_file = manual_dir / self.files['labels']
+    with csd.ComputationalSequence(labels_file, max_array_bytes) as labels:
       video_ids = sorted(labels.video_ids())
-    splits = split_videos(video_ids, manual_dir / self.folds)
-    return {split: self._utterances(manual_dir, videos) for split, videos in splits.items()}
+    splits = split_videos(video_ids, manual_dir / self.folds, str(labels_file))
+    return {split: self._utterances(manual_dir, videos, max_array_bytes)
+            for split, videos in splits.items()}
 
-  def _utterances(self, manual_dir: pathlib.Path,
-                  videos: Sequence[str]) -> Iterator[Utterance | BadUtterance]:
+  def _utterances(self, manual_dir: pathlib.Path, videos: Sequence[str],
+                  max_array_bytes: int | None) -> Iterator[Utterance | BadUtterance]:
     with contextlib.ExitStack() as stack:
-      labels = stack.enter_context(csd.ComputationalSequence(manual_dir / self.files['labels']))
-      sequences = {m: stack.enter_context(csd.ComputationalSequence(manual_dir / self.files[m]))
-                   for m in self.dims}
+      labels, *sequences = (
+          stack.enter_context(csd.ComputationalSequence(manual_dir / self.files[role],
+                                                        max_array_bytes))
+          for role in ('labels', *self.dims))
       for video_id in videos:
-        yield from _video_utterances(video_id, labels, sequences)
+        yield from _video_utterances(video_id, labels, dict(zip(self.dims, sequences)))
+
+
+def _stream(sequence: csd.ComputationalSequence,
+            video_id: str) -> tuple[np.ndarray, np.ndarray] | str:
+  """A video's (features, intervals) in a feature sequence, or what is wrong with its frame
+  intervals."""
+  features, intervals = sequence[video_id]
+  bad = np.flatnonzero(csd.bad_intervals(intervals, ordered=True))
+  if len(bad):
+    return (f'/{sequence.root}/data/{video_id} {csd.interval_problem(intervals, bad[0])} '
+            f'({len(bad)} bad intervals)')
+  return features, intervals
 
 
 def _video_utterances(video_id: str, labels: csd.ComputationalSequence,
@@ -129,14 +172,24 @@ def _video_utterances(video_id: str, labels: csd.ComputationalSequence,
                       ) -> Iterator[Utterance | BadUtterance]:
   """The utterances of one video: one per row of its labels, with the overlapping frames."""
   rows, segments = labels[video_id]
+  bad_segments = csd.bad_intervals(segments, ordered=False)
   absent = [seq for seq in sequences.values() if video_id not in seq]
-  streams = {m: seq[video_id] for m, seq in sequences.items() if video_id in seq}
+  streams = {m: _stream(seq, video_id) for m, seq in sequences.items() if video_id in seq}
+  spoiled = [(sequences[m].path, problem) for m, problem in streams.items()
+             if isinstance(problem, str)]
   for k, (row, (start, end)) in enumerate(zip(rows, segments)):
     uid = f'{video_id}[{k}]'
     if absent:
       yield BadUtterance(absent[0].path, uid, 'missing_modality',
                          f'video {video_id!r} is not in this sequence, expected every '
                          'labelled video')
+      continue
+    if bad_segments[k]:
+      yield BadUtterance(labels.path, uid, 'intervals', f'segment {k} of video {video_id!r}: '
+                         f'{csd.interval_problem(segments, k)}')
+      continue
+    if spoiled:
+      yield BadUtterance(spoiled[0][0], uid, 'intervals', spoiled[0][1])
       continue
     try:
       targets = segment_labels(labels.path, uid, row)

@@ -20,7 +20,7 @@ import numpy as np
 
 from emorec.data import safe_pickle
 from emorec.data.real import iemocap
-from emorec.data.real.checks import BadUtterance
+from emorec.data.real.checks import BadUtterance, id_text, in_range, numeric, shown
 from emorec.data.real.utterance import (LABEL, SENTIMENT, SENTIMENTS, LabelSet, Schema,
                                         Utterance, sentiment_class)
 
@@ -30,44 +30,54 @@ FILES = {'iemocap': 'iemocap_data.pkl', 'mosei': 'mosei_senti_data.pkl'}
 DIMS = {'text': 300, 'audio': 74, 'vision': 35}
 
 
-def id_of(value: Any) -> tuple[str, str]:
+def id_of(source: str, where: str, value: Any) -> tuple[str, str]:
   """(utterance id, dialogue) of an 'id' entry: a string (its dialogue is what precedes the
   last '_'), or a row of strings whose first names the video (the id joins them with '_')."""
-  parts = [v.decode('utf-8') if isinstance(v, bytes) else str(v)
-           for v in np.ravel(np.asarray(value, dtype=object))]
+  row = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
+  if isinstance(row, np.ndarray) and row.ndim > 1:
+    raise BadUtterance(source, where, 'text', f'id has shape {list(row.shape)}, expected a '
+                       'string or a row of strings')
+  parts = [id_text(source, where, v.item() if isinstance(v, np.generic) else v) for v in row]
+  if not parts:
+    raise BadUtterance(source, where, 'text', 'id is empty, expected a string or a row of '
+                       'strings')
   uid = '_'.join(parts)
   return uid, parts[0] if len(parts) > 1 else uid.rsplit('_', 1)[0]
 
 
-def unpadded(source: str, uid: str, frames: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+def unpadded(source: str, uid: str, frames: Mapping[str, Any]) -> dict[str, np.ndarray]:
   """The aligned frames without those that are zero in every modality (the padding)."""
-  lengths = {m: len(f) for m, f in frames.items()}
-  if len(set(lengths.values())) > 1:
+  frames = {m: numeric(source, uid, f'{m} features', f) for m, f in frames.items()}
+  lengths = {m: len(f) if f.ndim else 0 for m, f in frames.items()}
+  if len(set(lengths.values())) > 1 or not all(f.ndim for f in frames.values()):
     raise BadUtterance(source, uid, 'dimension',
                        f'aligned modalities have {lengths} frames, expected the same number')
-  flat = [np.asarray(f).reshape(len(f), -1) for f in frames.values()]
+  flat = [f.reshape(len(f), -1) for f in frames.values()]
   keep = np.any(np.concatenate(flat, axis=1) != 0, axis=1)
-  return {m: np.asarray(f)[keep] for m, f in frames.items()}
+  return {m: f[keep] for m, f in frames.items()}
 
 
 def iemocap_label(source: str, uid: str, value: Any) -> int:
   """The emotion of a [4, 2] IEMOCAP label: the one whose pair's argmax is 1."""
-  pairs = np.asarray(value)
+  pairs = numeric(source, uid, 'labels', value)
+  if not np.isfinite(pairs).all():
+    raise BadUtterance(source, uid, 'label', f'labels {pairs.tolist()} hold NaN or inf, '
+                       f'expected finite [4, 2] pairs for {", ".join(IEMOCAP_EMOTIONS)}')
   present = np.flatnonzero(pairs.argmax(-1) == 1) if pairs.shape == (4, 2) else ()
   if len(present) != 1:
     raise BadUtterance(source, uid, 'label',
-                       f'labels {pairs.tolist()} mark {len(present)} emotions present, expected '
-                       f'[4, 2] marking exactly one of {", ".join(IEMOCAP_EMOTIONS)}')
+                       f'labels {shown(pairs.tolist())} mark {len(present)} emotions present, '
+                       f'expected [4, 2] marking exactly one of {", ".join(IEMOCAP_EMOTIONS)}')
   return int(present[0])
 
 
 def mosei_sentiment(source: str, uid: str, value: Any) -> int:
-  """The 3-class sentiment of a [1, 1] MOSEI sentiment score."""
-  score = np.ravel(np.asarray(value, np.float64))
-  if score.shape != (1,) or not np.isfinite(score[0]):
+  """The 3-class sentiment of a [1, 1] MOSEI sentiment score in [-3, 3]."""
+  score = numeric(source, uid, 'labels', value).ravel()
+  if score.shape != (1,):
     raise BadUtterance(source, uid, 'label',
-                       f'labels {score.tolist()}, expected one finite sentiment score')
-  return sentiment_class(score[0])
+                       f'labels {shown(score.tolist())}, expected one sentiment score')
+  return sentiment_class(in_range(source, uid, 'sentiment score', score, -3, 3)[0])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,9 +104,10 @@ class MultRelease:
       raise ValueError(f'The MulT reader reads {sorted(label_sets)}, not {self.corpus!r}.')
     return Schema(modality_dims=dict(self.dims), label_sets=label_sets[self.corpus])
 
-  def read(self, manual_dir: pathlib.Path) -> dict[str, Iterator[Utterance | BadUtterance]]:
+  def read(self, manual_dir: pathlib.Path, max_array_bytes: int | None = None
+           ) -> dict[str, Iterator[Utterance | BadUtterance]]:
     path = manual_dir / self.file
-    data = safe_pickle.load(path)
+    data = safe_pickle.load(path, max_array_bytes=max_array_bytes)
     if not isinstance(data, dict) or not set(SPLITS) <= set(data):
       raise ValueError(f'{path}: expected a dict with keys {list(SPLITS)}, got '
                        f'{sorted(data) if isinstance(data, dict) else type(data).__name__}.')
@@ -104,28 +115,33 @@ class MultRelease:
 
   def _utterances(self, source: str, key: str,
                   part: Mapping[str, Any]) -> Iterator[Utterance | BadUtterance]:
-    missing = [k for k in (*self.dims, 'labels') if k not in part]
+    missing = ([k for k in (*self.dims, 'labels') if k not in part]
+               if isinstance(part, dict) else [*self.dims, 'labels'])
     if missing:
       raise ValueError(f"{source}: split {key!r} lacks {missing}, expected "
                        f"{[*self.dims, 'labels', 'id']}.")
+    for field in (*self.dims, 'labels', *(['id'] if 'id' in part else [])):
+      if not isinstance(part[field], (np.ndarray, list, tuple)):
+        raise ValueError(f'{source}: split {key!r}: {field} is a {type(part[field]).__name__}, '
+                         'expected an array with one row per utterance.')
     labels = part['labels']
     # Without ids (some copies lack them), an utterance is named by its split and row.
     ids = part['id'] if 'id' in part else [f'{key}_{row}' for row in range(len(labels))]
-    if len(ids) != len(labels):
+    if len(ids) != len(labels) or not len(labels):
       raise ValueError(f"{source}: split {key!r} has {len(ids)} ids and {len(labels)} labels, "
-                       'expected one id per label.')
+                       'expected one id per label, at least one.')
     for row in range(len(labels)):
-      yield self._utterance(source, part, ids[row], row)
+      yield self._utterance(source, key, part, ids[row], row)
     for modality in self.dims:
       for row in range(len(labels), len(part[modality])):
         yield BadUtterance(source, f'{key} row {row}', 'unmatched_id',
                            f'{modality} row {row} has no id or labels, expected {len(labels)} '
                            'rows as in labels')
 
-  def _utterance(self, source: str, part: Mapping[str, Any], id_entry: Any,
+  def _utterance(self, source: str, key: str, part: Mapping[str, Any], id_entry: Any,
                  row: int) -> Utterance | BadUtterance:
-    uid, dialogue = id_of(id_entry)
     try:
+      uid, dialogue = id_of(source, f'{key} row {row}', id_entry)
       missing = [m for m in self.dims if row >= len(part[m])]
       if missing:
         raise BadUtterance(source, uid, 'missing_modality',
