@@ -31,6 +31,7 @@ from jax.sharding import Mesh
 from emorec import checkpoints, evaluate, objectives, protocols, seeds, sharding, writers
 from emorec.data import loader, pipeline
 from emorec.data.corpus import Corpus
+from emorec.labels import model_labels
 from emorec.models import build_model
 from emorec.objectives.base import Outputs
 
@@ -312,7 +313,7 @@ def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
       view=view,
       mesh=mesh,
       model=build_model(config.model, corpus.modality_dims, view.num_classes,
-                        label_words=view.emotions),
+                        labels=model_labels(config.model, view.emotions)),
       terms=objectives.active_terms(config, train_labels[labelled]),
       labelled=labelled,
       num_steps=num_train_steps(config.train, len(labelled)),

@@ -180,6 +180,13 @@ def _records(path: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], str
     )
 
 
+def vocabulary(path: str | os.PathLike[str]) -> Iterator[str]:
+  """Every word of a GloVe or word2vec text file, in file order (values are not parsed)."""
+  with contextlib.closing(_records(path)) as records:
+    for word, _, _ in records:
+      yield word
+
+
 def read_word_vectors(
     path: str | os.PathLike[str],
     words: Sequence[str],
