@@ -112,6 +112,9 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   # Centre the word vectors on the whole emotion vocabulary: what every emotion word shares
   # would otherwise dominate their similarities (raw, 'sad' is closest to 'happy').
   config.model.emotion_embedding.centred = True
+  # Where label words find their vectors: '' for the packaged lexicon, or a GloVe/word2vec
+  # text file (.txt, .gz) or an .npz of words and vectors (emorec/data/label_vectors.py).
+  config.model.emotion_embedding.vectors = ''
 
   # The fused loss only: the per-modality scores are summed into the logits.
   config.objective.modality_supervised = 0.0

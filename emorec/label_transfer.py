@@ -1,0 +1,68 @@
+"""Cross-corpus label transfer: train on one corpus's labels, score another's label words.
+
+``transfer`` trains (or resumes) a run of the source config, restores its selected
+parameters and scores the target corpus's test split with the *target's* label words, looked
+up in the run's word vectors: an emotion-embedding head needs no example of a target label.
+``held_out`` is the zero-shot case within one corpus: each emotion in turn is kept out of
+training (``data.held_out``), then every emotion of the corpus is scored, the held-out one
+included. Metrics are per seed replica, summarised as mean ± std (``inference.label_metrics``):
+for single-label targets one-vs-rest AUC and F1 of every label, WA, UA and weighted F1.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Mapping, Sequence
+
+import ml_collections
+
+from emorec import compare, config_args, inference, report, train
+from emorec.data import loader
+
+Results = dict[str, dict[str, float]]
+
+
+def transfer(config: ml_collections.ConfigDict, target: ml_collections.ConfigDict | None,
+             workdir: str) -> dict[str, float]:
+  """Test metrics on ``target``'s corpus and labels (None: the source corpus, every emotion)
+  of the run of ``config`` in ``workdir`` (trained there first unless it is)."""
+  train.train_and_evaluate(config, workdir, quiet=True)
+  run = inference.restore_run(config, workdir)
+  corpus = run.experiment.corpus if target is None else loader.load_corpus(target.data)
+  scored = inference.predict(run, corpus, 'test', corpus.emotions)
+  return inference.label_metrics(scored, config.eval.get('threshold', 0.5))
+
+
+def held_out(config: ml_collections.ConfigDict, emotions: Sequence[str], *, num_seeds: int,
+             workdir: str) -> Results:
+  """{emotion: metrics of the run with ``emotion`` held out}, every emotion scored."""
+  results = {}
+  for emotion in emotions:
+    variant = config_args.apply_overrides(
+        config, {'data.held_out': repr((emotion,)), 'data.few_shot': '0.0',
+                 'num_seeds': str(num_seeds)})
+    results[emotion] = transfer(variant, None, os.path.join(workdir, emotion))
+    compare.save(results, os.path.join(workdir, 'results.json'))
+  return results
+
+
+def held_out_table(results: Mapping[str, Mapping[str, float]]) -> str:
+  """One row per held-out emotion: its AUC, F1, recall, and the WA and weighted F1 of all."""
+  rows = []
+  for emotion, metrics in results.items():
+    cells = [compare.mean_std(metrics, key) for key in
+             (f'auc/{emotion}', f'f1/{emotion}', f'recall/{emotion}', 'wa', 'weighted_f1')]
+    rows.append([emotion, *cells])
+  return report.markdown_table(
+      ['held out', 'unseen AUC', 'unseen F1', 'unseen recall', 'all WA', 'all weighted F1'], rows)
+
+
+def label_table(metrics: Mapping[str, float], words: Sequence[str]) -> str:
+  """One row per target label (AUC, F1, recall), then a line of the overall figures."""
+  rows = [[w, *(compare.mean_std(metrics, f'{name}/{w}') for name in ('auc', 'f1', 'recall'))]
+          for w in words]
+  overall = ', '.join(f'{title} {compare.mean_std(metrics, key)}' for title, key in
+                      (('WA', 'wa'), ('UA', 'ua'), ('weighted F1', 'weighted_f1'),
+                       ('mean AUC', 'auc')))
+  return report.markdown_table(['target label', 'AUC', 'F1', 'recall'], rows) + f'\n\n{overall}'
+
