@@ -22,9 +22,13 @@ def load_corpus(data_config: ml_collections.ConfigDict) -> Corpus:
     # Imported here: the readers pull in TFDS and h5py, which the synthetic corpus never needs.
     from emorec.data.real import load  # pylint: disable=import-outside-toplevel
     corpus = load.load_real_corpus(data_config)
+  elif data_config.name == 'text':
+    # Utterance files of any corpus and their extracted text features.
+    from emorec.data import text_corpus  # pylint: disable=import-outside-toplevel
+    corpus = text_corpus.load_text_corpus(data_config)
   else:
     raise ValueError(f'Unknown data.name {data_config.name!r}; choose one of: '
-                     f"{', '.join(('synthetic', *REAL_CORPORA))}.")
+                     f"{', '.join(('synthetic', *REAL_CORPORA, 'text'))}.")
   validate_corpus(corpus)
   return corpus
 
