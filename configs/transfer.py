@@ -1,7 +1,7 @@
 r"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (DESIGN.md section 3).
 
 `--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
-  dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
+  dataset=NAME        the base config: synthetic | iemocap | meld | mosei | text (configs/NAME.py,
                       which also takes the arguments not listed here, e.g. mosei's
                       manual_dir=DIR; mosei's 'emotions' protocol is the multi-label setting)
   smoke               a tiny corpus, model and run (seconds; for tests)
@@ -63,7 +63,7 @@ MOSEI_EMOTIONS = ('happy', 'sad', 'anger', 'surprise', 'disgust', 'fear')
 # Arguments this file reads; the others go to the base config.
 _OWN_ARGS = {'dataset': 'synthetic', 'smoke': False, 'multi_label': False, 'held_out': '',
              'few_shot': False, 'label_fraction': 1.0, 'baseline': False}
-_DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei')
+_DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei', 'text')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:

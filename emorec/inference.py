@@ -11,14 +11,16 @@ scored labels (single-label runs) or each label's sigmoid (multi-label runs), pe
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import os
 from typing import Any, Mapping, Sequence
 
 import jax
 import ml_collections
 import numpy as np
 
-from emorec import labels, metrics, predictions, seeds, sharding, train
+from emorec import compare, labels, metrics, predictions, report, seeds, sharding, train
 from emorec.data.corpus import Corpus
 from emorec.models.emotion_embedding import EmotionEmbeddingClassifier
 
@@ -134,9 +136,11 @@ def predict(run: Run, corpus: Corpus, split: str = 'test',
   split_data = corpus.splits[split]
   ids = (tuple(str(i) for i in split_data.ids) if split_data.ids is not None
          else tuple(str(i) for i in range(split_data.num_examples)))
+  labelled = corpus.info.get('labelled', True) and corpus.num_classes > 0
   return Predictions(
       ids=ids, labels=scored, probabilities=np.concatenate(parts, axis=1)[:, keep],
-      multi_label=multi_label, gold=split_data.labels, gold_labels=tuple(corpus.emotions))
+      multi_label=multi_label, gold=split_data.labels if labelled else None,
+      gold_labels=tuple(corpus.emotions))
 
 
 def _single_label_metrics(probabilities: np.ndarray, gold: np.ndarray,
@@ -181,3 +185,40 @@ def label_metrics(scored: Predictions, threshold: float = 0.5) -> dict[str, floa
       per_seed.append({**_single_label_metrics(probabilities[rows], gold[rows], scored.labels),
                        'scored_share': float(rows.mean())})
   return seeds.summarize(per_seed)
+
+
+def _label_names(row: np.ndarray, names: Sequence[str]) -> str:
+  return ';'.join(n for n, on in zip(names, row) if on)
+
+
+def write_csv(scored: Predictions, path: str, threshold: float = 0.5) -> None:
+  """One row per utterance: id, gold (when labelled), predicted, then p_<label> of every
+  label (the mean over seed replicas). Multi-label: labels above ``threshold`` joined by ';'."""
+  mean = scored.mean()
+  header = ['id', *(['gold'] if scored.gold is not None else []), 'predicted',
+            *(f'p_{name}' for name in scored.labels)]
+  os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+  with open(path, 'w', newline='', encoding='utf-8') as f:
+    writer = csv.writer(f)
+    writer.writerow(header)
+    for i, uid in enumerate(scored.ids):
+      if scored.multi_label:
+        predicted = _label_names(mean[i] > threshold, scored.labels)
+        gold = [_label_names(scored.gold[i], scored.gold_labels)] if scored.gold is not None else []
+      else:
+        predicted = scored.labels[int(mean[i].argmax())]
+        gold = [scored.gold_labels[int(scored.gold[i])]] if scored.gold is not None else []
+      writer.writerow([uid, *gold, predicted, *(f'{p:.6f}' for p in mean[i])])
+
+
+def metrics_table(results: Mapping[str, float], words: Sequence[str], multi_label: bool) -> str:
+  """A markdown table of ``label_metrics`` (in percent, ± std over seeds): one row per label,
+  then a line of the overall figures."""
+  names = ('wacc', 'wf1', 'auc') if multi_label else ('auc', 'f1', 'recall')
+  titles = ('WAcc', 'F1', 'AUC') if multi_label else ('AUC', 'F1', 'recall')
+  rows = [[w, *(compare.mean_std(results, f'{n}/{w}') for n in names)] for w in words
+          if f'{names[0]}/{w}' in results]
+  overall = ((('WAcc', 'wacc'), ('F1', 'wf1'), ('AUC', 'auc')) if multi_label else
+             (('WA', 'wa'), ('UA', 'ua'), ('weighted F1', 'weighted_f1'), ('mean AUC', 'auc')))
+  line = ', '.join(f'{title} {compare.mean_std(results, key)}' for title, key in overall)
+  return report.markdown_table(['label', *titles], rows) + f'\n\nAll labels: {line}'

@@ -12,7 +12,7 @@ for single-label targets one-vs-rest AUC and F1 of every label, WA, UA and weigh
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import ml_collections
 
@@ -22,15 +22,24 @@ from emorec.data import loader
 Results = dict[str, dict[str, float]]
 
 
+class Transfer(NamedTuple):
+  """Test metrics on the target corpus, its labels, and whether they are multi-label."""
+
+  metrics: dict[str, float]
+  labels: tuple[str, ...]
+  multi_label: bool
+
+
 def transfer(config: ml_collections.ConfigDict, target: ml_collections.ConfigDict | None,
-             workdir: str) -> dict[str, float]:
-  """Test metrics on ``target``'s corpus and labels (None: the source corpus, every emotion)
-  of the run of ``config`` in ``workdir`` (trained there first unless it is)."""
+             workdir: str) -> Transfer:
+  """The test metrics on ``target``'s corpus and labels (None: the source corpus, every
+  emotion) of the run of ``config`` in ``workdir`` (trained there first unless it is)."""
   train.train_and_evaluate(config, workdir, quiet=True)
   run = inference.restore_run(config, workdir)
   corpus = run.experiment.corpus if target is None else loader.load_corpus(target.data)
   scored = inference.predict(run, corpus, 'test', corpus.emotions)
-  return inference.label_metrics(scored, config.eval.get('threshold', 0.5))
+  return Transfer(inference.label_metrics(scored, config.eval.get('threshold', 0.5)),
+                  scored.labels, scored.multi_label)
 
 
 def held_out(config: ml_collections.ConfigDict, emotions: Sequence[str], *, num_seeds: int,
@@ -41,7 +50,7 @@ def held_out(config: ml_collections.ConfigDict, emotions: Sequence[str], *, num_
     variant = config_args.apply_overrides(
         config, {'data.held_out': repr((emotion,)), 'data.few_shot': '0.0',
                  'num_seeds': str(num_seeds)})
-    results[emotion] = transfer(variant, None, os.path.join(workdir, emotion))
+    results[emotion] = transfer(variant, None, os.path.join(workdir, emotion)).metrics
     compare.save(results, os.path.join(workdir, 'results.json'))
   return results
 
@@ -55,14 +64,3 @@ def held_out_table(results: Mapping[str, Mapping[str, float]]) -> str:
     rows.append([emotion, *cells])
   return report.markdown_table(
       ['held out', 'unseen AUC', 'unseen F1', 'unseen recall', 'all WA', 'all weighted F1'], rows)
-
-
-def label_table(metrics: Mapping[str, float], words: Sequence[str]) -> str:
-  """One row per target label (AUC, F1, recall), then a line of the overall figures."""
-  rows = [[w, *(compare.mean_std(metrics, f'{name}/{w}') for name in ('auc', 'f1', 'recall'))]
-          for w in words]
-  overall = ', '.join(f'{title} {compare.mean_std(metrics, key)}' for title, key in
-                      (('WA', 'wa'), ('UA', 'ua'), ('weighted F1', 'weighted_f1'),
-                       ('mean AUC', 'auc')))
-  return report.markdown_table(['target label', 'AUC', 'F1', 'recall'], rows) + f'\n\n{overall}'
-

