@@ -196,8 +196,6 @@ def read_file(path: str | os.PathLike[str], part: str, spec: TextSpec) -> list[T
     unknown = [n for n in names if known and n not in known]
     if unknown:
       raise BadRow(*where, f'label {unknown[0]!r}, expected one of {list(spec.labels)}')
-    if len(names) > 1 and not spec.label_separator:
-      raise BadRow(*where, 'several labels, expected one')
     split = _split_of(part, _cell(record, spec.column('split')), spec.default_split, where)
     rows.append(TextRow(uid, text, names, _cell(record, spec.column('speaker')),
                         _cell(record, spec.column('dialogue')), split,
