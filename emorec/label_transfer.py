@@ -69,10 +69,9 @@ def held_out_table(results: Mapping[str, Mapping[str, float]]) -> str:
   for emotion, metrics in results.items():
     if emotion == SUPERVISED:
       continue
-    cells = [compare.mean_std(metrics, f'auc/{emotion}'), compare.mean_std(metrics, f'f1/{emotion}'),
-             compare.mean_std(supervised, f'auc/{emotion}'),
-             compare.mean_std(supervised, f'f1/{emotion}'),
-             compare.mean_std(metrics, 'wa'), compare.mean_std(metrics, 'weighted_f1')]
+    cells = [compare.mean_std(source, key) for source, key in (
+        (metrics, f'auc/{emotion}'), (metrics, f'f1/{emotion}'), (supervised, f'auc/{emotion}'),
+        (supervised, f'f1/{emotion}'), (metrics, 'wa'), (metrics, 'weighted_f1'))]
     rows.append([emotion, *cells])
   return report.markdown_table(
       ['held out', 'unseen AUC', 'unseen F1', 'trained-on AUC', 'trained-on F1', 'all WA',

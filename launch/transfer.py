@@ -16,10 +16,9 @@ MELD, each emotion held out (text features of launch/extract_text.py, DIR):
 
 MELD emotions to MELD sentiment words (the same utterances, labels neutral/positive/negative):
 
+  MELD=configs/transfer.py:dataset=meld,features_dir=DIR,text=lexical_pooled
   python launch/transfer.py --num_seeds=5 --workdir=runs/meld_to_sentiment \
-    --config=configs/transfer.py:dataset=meld,features_dir=DIR,text=lexical_pooled \
-    --target=configs/transfer.py:dataset=meld,features_dir=DIR,text=lexical_pooled,protocol=sentiment \
-    --config.model.encoder=meanpool ...
+    --config=$MELD --target=$MELD,protocol=sentiment --config.model.encoder=meanpool ...
 
 Metrics: mean ± std over the seed replicas (emorec/label_transfer.py); results.json in --workdir.
 """

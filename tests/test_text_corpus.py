@@ -59,7 +59,8 @@ def test_ids_default_to_row_numbers_or_follow_a_template(tmp_path):
     ('uid,utterance,emotion\na,  ,joy\n', {}, r'row 1 \(line 2\): empty text'),
     ('uid,utterance,emotion\na,hi,joy\nb,"two\nlines",joy\nc,yo,glee\n', {'labels': ('joy',)},
      r"row 3 \(line 5\): label 'glee', expected one of \['joy'\]"),
-    ('uid,utterance,emotion\na,hi,joy\na,yo,joy\n', {}, r"row 2.*duplicate id 'a' \(first at row 1\)"),
+    ('uid,utterance,emotion\na,hi,joy\na,yo,joy\n', {},
+     r"row 2.*duplicate id 'a' \(first at row 1\)"),
     ('uid,utterance,emotion,split\na,hi,joy,holdout\n', {}, r"split 'holdout', expected one of"),
     ('uid,text,emotion\na,hi,joy\n', {}, r"no column \['utterance'\]"),
 ])
