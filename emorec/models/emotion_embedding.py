@@ -9,9 +9,10 @@ word-vector space, so H_t = d_t); a learned linear or MLP text map lifts that co
 
 The label set is data. The table is a field of the module, not a parameter, and no parameter
 has an emotion axis, so the parameters trained on one list of emotions score any other list:
-``with_labels(model, words)`` rebuilds the model around other vectors, and an emotion never
+``with_labels(model, table)`` rebuilds the model around another table, and an emotion never
 seen in training is predicted from its word vector alone. Models receive the vectors as
-arrays; ``emorec.labels`` looks label words up (``emorec.data.label_vectors``).
+arrays; ``emorec.labels`` looks label words up (``emorec.data.label_vectors``) and
+``emorec.labels.relabel(model, words)`` swaps a model's words.
 """
 
 from __future__ import annotations
