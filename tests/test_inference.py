@@ -179,3 +179,14 @@ def test_lexical_features_keep_their_provenance(tmp_path):
   features = lexical.pack(['a'], np.ones((1, 2)), [np.ones((1, 2))], 'm', 3, '{"x": 1}')
   lexical.write(tmp_path / 'f.npz', features)
   assert lexical.read(tmp_path / 'f.npz').provenance == '{"x": 1}'
+
+
+def test_each_held_out_emotion_is_scored_beside_the_all_emotions_reference(trained, tmp_path):
+  _, path, features, _ = trained
+  results = label_transfer.held_out(_config(path, features), ['sad'], num_seeds=2,
+                                    workdir=str(tmp_path))
+  assert list(results) == ['sad', label_transfer.SUPERVISED]
+  assert 'auc/sad_std' in results['sad'] and results['sad']['scored_share'] == 1.0
+  assert (tmp_path / 'results.json').is_file() and (tmp_path / 'all_emotions').is_dir()
+  table = label_transfer.held_out_table(results)
+  assert table.splitlines()[2].startswith('| sad ') and len(table.splitlines()) == 3
