@@ -115,6 +115,9 @@ def _emotion_embedding() -> ml_collections.ConfigDict:
   # Centre the word vectors on the whole emotion vocabulary: what every emotion word shares
   # would otherwise dominate their similarities (raw, 'sad' is closest to 'happy').
   options.centred = True
+  # Where label words find their vectors: '' for the packaged lexicon, or a GloVe/word2vec
+  # text file (.txt, .gz) or an .npz of words and vectors (emorec/data/label_vectors.py).
+  options.vectors = ''
   return options
 
 

@@ -1,7 +1,7 @@
 r"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (Dai et al., AACL 2020).
 
 `--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
-  dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
+  dataset=NAME        the base config: synthetic | iemocap | meld | mosei | text (configs/NAME.py,
                       which also takes the arguments not listed here, e.g. mosei's
                       manual_dir=DIR; mosei's 'emotions' protocol is the multi-label setting)
   smoke               a tiny corpus, model and run (seconds; for tests)

@@ -213,7 +213,7 @@ def test_ablations_zero_their_terms_and_keep_the_predicting_network(ablation, ze
 
 @pytest.mark.parametrize('arg, message', [
     ('ablation=everything', "unknown ablation 'everything'"),
-    ('dataset=imagenet', "unknown dataset 'imagenet'.*; choose one of: iemocap, meld, mosei, synthetic$"),
+    ('dataset=imagenet', "unknown dataset 'imagenet'.*; choose one of: iemocap, meld, mosei, synthetic, text$"),
     ('smell=1', "Unknown config argument 'smell'"),
 ])
 def test_bad_config_arguments_get_clear_errors(arg, message):

@@ -16,10 +16,10 @@ from emorec import models
 from emorec.data import pipeline, synthetic
 from emorec.evaluation import evaluate, protocols
 from emorec.experiments import compare, config_args, report, zero_shot
-from emorec.models import emotion_embedding
 from emorec.objectives import supervised
 from emorec.objectives.base import Outputs
 from emorec.training import sharding, train
+from emorec.training.labels import label_table, model_labels, relabel
 
 DIMS = {'text': 5, 'audio': 3, 'vision': 2}
 TRAINED = ('happy', 'sad', 'angry')
@@ -51,13 +51,15 @@ def make_batch(present: dict[str, tuple[bool, ...]] | None = None) -> dict[str, 
 
 
 def build(words=TRAINED, **overrides) -> tuple[nn.Module, dict]:
-  model = models.build_model(mtee_config(**overrides), DIMS, len(words), label_words=words)
+  config = mtee_config(**overrides)
+  model = models.build_model(config, DIMS, len(words),
+                             labels=model_labels(config, words))
   return model, model.init(jax.random.key(0), make_batch(), train=False)['params']
 
 
 def test_swapping_the_label_table_changes_the_outputs_and_nothing_else():
   model, params = build(map='mlp')
-  swapped = models.with_labels(model, SWAPPED)
+  swapped = relabel(model, SWAPPED)
   logits, aux = model.apply({'params': params}, make_batch(), train=False)
   new_logits, new_aux = swapped.apply({'params': params}, make_batch(), train=False)
   assert logits.shape == (3, 3) and new_logits.shape == (3, 4)
@@ -69,7 +71,7 @@ def test_swapping_the_label_table_changes_the_outputs_and_nothing_else():
     for m in DIMS:
       np.testing.assert_allclose(new_aux['modality_logits'][m][:, new],
                                  aux['modality_logits'][m][:, old], rtol=1e-6)
-  assert models.with_labels(swapped, TRAINED) == model
+  assert relabel(swapped, TRAINED) == model
 
 
 def test_parameters_have_no_emotion_axis():
@@ -101,10 +103,10 @@ def test_identity_map_needs_the_word_vector_width():
 
 
 def test_label_tables_compare_by_value():
-  table = emotion_embedding.LabelTable.from_words(TRAINED)
-  again = emotion_embedding.LabelTable.from_words(list(TRAINED))
+  table = label_table(TRAINED)
+  again = label_table(list(TRAINED))
   assert table == again and hash(table) == hash(again) and len(table) == 3
-  assert table != emotion_embedding.LabelTable.from_words(SWAPPED)
+  assert table != label_table(SWAPPED)
 
 
 def test_config_variants():

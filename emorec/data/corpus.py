@@ -27,10 +27,12 @@ class Split:
     labels: [N] int class ids, or [N, K] {0, 1} for multi-label corpora. Used for label-subset
       sampling and zero-shot filtering without touching the features.
     example_fn: traceable TensorFlow function from an index to a feature dict.
+    ids: optional [N] utterance ids, in example order (for per-utterance outputs).
   """
 
   labels: np.ndarray
   example_fn: ExampleFn
+  ids: np.ndarray | None = None
 
   @property
   def num_examples(self) -> int:

@@ -26,12 +26,19 @@ def _release(data_config: ml_collections.ConfigDict) -> Corpus:
   return load.load_real_corpus(data_config)
 
 
+def _text(data_config: ml_collections.ConfigDict) -> Corpus:
+  # Utterance files of any corpus and their extracted text features.
+  from emorec.data import text_corpus  # pylint: disable=import-outside-toplevel
+  return text_corpus.load_text_corpus(data_config)
+
+
 # The corpus registry: `data.name` -> the function building the corpus from `config.data`.
 CORPORA: dict[str, CorpusBuilder] = {
     'synthetic': _synthetic,
     'iemocap': _release,
     'meld': _release,
     'mosei': _release,
+    'text': _text,
 }
 
 

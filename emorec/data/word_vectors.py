@@ -4,9 +4,16 @@ MTEE represents each emotion category by a frozen word vector. Two sources are o
 
 * ``read_word_vectors`` looks words up in pretrained vectors people have on disk (GloVe
   ``glove.*.txt`` or word2vec/fastText text files, optionally gzipped).
-* ``load_emotion_table`` reads the table shipped with the package: 384-d vectors of
+* ``load_emotion_table`` reads the core table shipped with the package: 384-d vectors of
   ``EMOTION_WORDS`` computed by the all-MiniLM-L6-v2 sentence encoder, each word encoded
-  alone, L2-normalised. ``launch/make_emotion_vectors.py`` regenerates it.
+  alone, L2-normalised (float32). It is the reference the centred vectors are centred on
+  and the source of the synthetic corpus's prototypes.
+* ``packaged_vectors`` reads the whole packaged lexicon: the core table and every other word
+  and phrase of ``assets/emotion_lexicon.txt``, encoded alike and stored as float16
+  (``assets/emotion_lexicon.npz``; float16 keeps 3 significant digits, cosines between them
+  change by < 1e-3).
+
+``launch/make_emotion_vectors.py`` regenerates both.
 """
 
 from __future__ import annotations
@@ -71,7 +78,9 @@ OnMissing = Literal['raise', 'skip']
 
 _ASSET_PACKAGE = 'emorec.data'
 _ASSET_PATH = 'assets/emotion_words.npz'
-_REGENERATE = 'python launch/make_emotion_vectors.py --output emorec/data/assets/emotion_words.npz'
+LEXICON_TEXT = 'assets/emotion_lexicon.txt'
+LEXICON_ASSET = 'assets/emotion_lexicon.npz'
+_REGENERATE = 'python launch/make_emotion_vectors.py'
 
 
 def _open_text(path: str | os.PathLike[str]) -> TextIO:
@@ -171,6 +180,13 @@ def _records(path: str | os.PathLike[str]) -> Iterator[tuple[str, list[str], str
     )
 
 
+def vocabulary(path: str | os.PathLike[str]) -> Iterator[str]:
+  """Every word of a GloVe or word2vec text file, in file order (values are not parsed)."""
+  with contextlib.closing(_records(path)) as records:
+    for word, _, _ in records:
+      yield word
+
+
 def read_word_vectors(
     path: str | os.PathLike[str],
     words: Sequence[str],
@@ -251,9 +267,10 @@ def load_emotion_table(words: Sequence[str] | None = None) -> np.ndarray:
   unknown = [w for w in words if w.casefold() not in index]
   if unknown:
     raise ValueError(
-        f'No packaged vector for {", ".join(repr(w) for w in unknown)}. Add them to '
-        f'EMOTION_WORDS in {__name__} and regenerate the table with `{_REGENERATE}`, '
-        'or read them from pretrained vectors with read_word_vectors.'
+        f'No vector in the core emotion table for {", ".join(repr(w) for w in unknown)}. '
+        'The whole packaged lexicon is read by packaged_vectors (label words: '
+        f'emorec.data.label_vectors); to add words, list them in {LEXICON_TEXT} and '
+        f'regenerate the tables with `{_REGENERATE}`.'
     )
   return vectors[[index[w.casefold()] for w in words]]
 
@@ -270,3 +287,42 @@ def centred_emotion_table(words: Sequence[str] | None = None) -> np.ndarray:
   mean = table.mean(axis=0)
   rms = np.sqrt(np.mean(np.sum((table - mean) ** 2, axis=1)))
   return (load_emotion_table(words).astype(np.float64) - mean) / rms
+
+
+def lexicon_entries(text: str | None = None) -> tuple[str, ...]:
+  """The entries of the lexicon text (default: the packaged ``assets/emotion_lexicon.txt``).
+
+  One entry per line, '#' starting a comment; entries are lower-cased, listed once, with
+  single spaces between words.
+  """
+  if text is None:
+    text = importlib.resources.files(_ASSET_PACKAGE).joinpath(LEXICON_TEXT).read_text('utf-8')
+  entries = []
+  for lineno, line in enumerate(text.splitlines(), start=1):
+    entry = line.split('#', 1)[0].strip()
+    if not entry:
+      continue
+    if entry != ' '.join(entry.lower().split()):
+      raise ValueError(f'{LEXICON_TEXT}, line {lineno}: {entry!r}, expected lower case with '
+                       'single spaces.')
+    if entry in entries:
+      raise ValueError(f'{LEXICON_TEXT}, line {lineno}: {entry!r} is listed twice.')
+    entries.append(entry)
+  return tuple(entries)
+
+
+@functools.lru_cache(maxsize=1)
+def packaged_vectors() -> tuple[tuple[str, ...], np.ndarray]:
+  """The whole packaged lexicon: (entries, read-only float32 vectors [N, 384]).
+
+  The core words come first with their float32 vectors, then the other entries of the
+  lexicon (stored as float16).
+  """
+  index, core = _emotion_asset()
+  resource = importlib.resources.files(_ASSET_PACKAGE).joinpath(LEXICON_ASSET)
+  with resource.open('rb') as f, np.load(f, allow_pickle=False) as data:
+    words = tuple(str(w) for w in data['words'])
+    vectors = np.asarray(data['vectors'], dtype=np.float32)
+  all_vectors = np.concatenate([core, vectors])
+  all_vectors.setflags(write=False)
+  return (*sorted(index, key=index.get), *words), all_vectors

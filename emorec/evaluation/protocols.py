@@ -31,7 +31,8 @@ import numpy as np
 import tensorflow as tf
 
 from emorec.data.corpus import Corpus, Split
-from emorec.models.emotion_embedding import EmotionEmbeddingClassifier, with_labels
+from emorec.models.emotion_embedding import EmotionEmbeddingClassifier
+from emorec.training import labels
 
 
 def held_out_ids(emotions: Sequence[str], held_out: Sequence[str]) -> tuple[int, ...]:
@@ -148,7 +149,7 @@ def scoring_model(model: nn.Module, trained: Sequence[str],
   if tuple(trained) == tuple(target):
     return model, None
   if isinstance(model, EmotionEmbeddingClassifier):
-    return with_labels(model, target), None
+    return labels.relabel(model, target), None
   return model, label_columns(trained, target)
 
 

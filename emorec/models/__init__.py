@@ -35,17 +35,18 @@ and for the head (absent: 'classifier'):
 
   head: 'classifier' (dense heads on the fused and on each code) | 'emotion_embedding'
     (MTEE: the codes scored against the emotion word vectors, see ``emotion_embedding``;
-    ``build_model`` then needs ``label_words``).
+    ``build_model`` then needs ``labels``, a ``LabelTable``: see ``emorec.training.labels``).
   emotion_embedding: ConfigDict of the MTEE head: ``map`` (f_a, f_v: 'linear' | 'mlp'),
     ``text_map`` (f_t: 'identity', which needs the text code as wide as the word vectors,
     | 'linear' | 'mlp'), ``map_hidden`` (width of 'mlp' maps), ``similarity`` ('dot' |
-    'cosine'), ``temperature`` (of 'cosine') and ``centred`` (score with the packaged vectors
-    centred on the whole emotion vocabulary, ``word_vectors.centred_emotion_table``).
+    'cosine'), ``temperature`` (of 'cosine'), ``centred`` (score with vectors centred on the
+    core emotion words) and ``vectors`` ('' for the packaged lexicon, or a vectors file:
+    ``emorec.data.label_vectors``); the last two are read where the label table is built.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 import flax.core
 import flax.linen as nn
@@ -53,12 +54,12 @@ import ml_collections
 
 from emorec.models.autoencoder import DECODERS, Reconstruction
 from emorec.models.classifier import MultimodalClassifier
-from emorec.pairs import parse_pairs
 from emorec.models.emotion_embedding import (
     MAPS, SIMILARITIES, EmotionEmbeddingClassifier, LabelTable, with_labels)
 from emorec.models.encoders import ENCODERS, make_encoder, masked_mean
 from emorec.models.fusion import FUSIONS, make_fusion
 from emorec.models.modality_encoders import MODALITY_ENCODERS
+from emorec.pairs import parse_pairs
 from emorec.registry import lookup
 
 __all__ = [
@@ -106,24 +107,24 @@ def _critic_fields(model_config: ml_collections.ConfigDict,
 
 
 def _classifier_head(model_config: ml_collections.ConfigDict, modalities: tuple[str, ...],
-                     label_words: Sequence[str] | None) -> tuple[type[nn.Module], dict[str, Any]]:
-  del model_config, modalities, label_words
+                     labels: LabelTable | None) -> tuple[type[nn.Module], dict[str, Any]]:
+  del model_config, modalities, labels
   return MultimodalClassifier, {}
 
 
 def _emotion_embedding_head(
     model_config: ml_collections.ConfigDict, modalities: tuple[str, ...],
-    label_words: Sequence[str] | None) -> tuple[type[nn.Module], dict[str, Any]]:
-  if label_words is None:
+    labels: LabelTable | None) -> tuple[type[nn.Module], dict[str, Any]]:
+  if labels is None:
     raise ValueError("model.head='emotion_embedding' scores emotions through their word vectors; "
-                     'build_model needs label_words.')
+                     'build_model needs labels (emorec.training.labels.model_labels).')
   options = model_config.emotion_embedding
   lookup('label map', options.map, MAPS)
   lookup('label map', options.text_map, MAPS)
   lookup('similarity', options.similarity, dict.fromkeys(SIMILARITIES))
   maps = {m: options.text_map if m == 'text' else options.map for m in modalities}
   return EmotionEmbeddingClassifier, {
-      'labels': LabelTable.from_words(label_words, centred=options.centred),
+      'labels': labels,
       'maps': flax.core.FrozenDict(maps),
       'map_hidden': options.map_hidden,
       'similarity': options.similarity,
@@ -136,14 +137,14 @@ _HEADS = {'classifier': _classifier_head, 'emotion_embedding': _emotion_embeddin
 
 
 def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[str, int],
-                num_classes: int, *, label_words: Sequence[str] | None = None) -> nn.Module:
+                num_classes: int, *, labels: LabelTable | None = None) -> nn.Module:
   """The model ``model_config`` describes (fields: see the module docstring).
 
-  ``label_words`` name the ``num_classes`` emotions in output order; the emotion-embedding
-  head scores them through their word vectors.
+  ``labels`` holds the ``num_classes`` emotions in output order and their word vectors; the
+  emotion-embedding head scores them through those vectors.
   """
-  if label_words is not None and len(label_words) != num_classes:
-    raise ValueError(f'{len(label_words)} label_words for num_classes={num_classes}.')
+  if labels is not None and len(labels) != num_classes:
+    raise ValueError(f'{len(labels)} labels for num_classes={num_classes}.')
   modalities = tuple(model_config.modalities)
   if not modalities:
     raise ValueError(f"model.modalities is empty; the corpus has: {', '.join(modality_dims)}")
@@ -159,7 +160,7 @@ def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[
   options = {field: model_config[config_field] for field, config_field
              in _ENCODER_OPTIONS.get(model_config.encoder, {}).items()}
   head = lookup('head', model_config.get('head', 'classifier'), _HEADS)
-  model_class, head_fields = head(model_config, modalities, label_words)
+  model_class, head_fields = head(model_config, modalities, labels)
   return model_class(
       modalities=modalities,
       num_classes=num_classes,

@@ -9,22 +9,23 @@ word-vector space, so H_t = d_t); a learned linear or MLP text map lifts that co
 
 The label set is data. The table is a field of the module, not a parameter, and no parameter
 has an emotion axis, so the parameters trained on one list of emotions score any other list:
-``with_labels(model, words)`` rebuilds the model around other vectors, and an emotion never
-seen in training is predicted from its word vector alone.
+``with_labels(model, table)`` rebuilds the model around another table, and an emotion never
+seen in training is predicted from its word vector alone. Models receive the vectors as
+arrays; ``emorec.training.labels`` looks label words up (``emorec.data.label_vectors``) and
+``emorec.training.labels.relabel(model, words)`` swaps a model's words.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping
 
 import flax.core
 import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
-from emorec.data import word_vectors
 from emorec.models.classifier import Arrays, MultimodalClassifier
 from emorec.registry import lookup
 
@@ -38,14 +39,15 @@ class LabelTable:
   Attributes:
     words: K emotion names, in output order.
     vectors: read-only float32 [K, d_t], row k the word vector of ``words[k]``.
-    centred: whether ``vectors`` are the packaged ones centred on the whole vocabulary
-      (``word_vectors.centred_emotion_table``), so that words swapped in get the same
-      treatment.
+    centred: whether ``vectors`` are centred on the core emotion words of their source
+      (``emorec.data.label_vectors``), so that words swapped in get the same treatment.
+    source: where the vectors come from: '' for the packaged lexicon, else a vectors file.
   """
 
   words: tuple[str, ...]
   vectors: np.ndarray
   centred: bool = False
+  source: str = ''
 
   def __post_init__(self):
     vectors = np.array(self.vectors, np.float32)
@@ -56,19 +58,12 @@ class LabelTable:
     object.__setattr__(self, 'words', tuple(self.words))
     object.__setattr__(self, 'vectors', vectors)
 
-  @classmethod
-  def from_words(cls, words: Sequence[str], centred: bool = False) -> LabelTable:
-    """The table of ``words`` read from the packaged emotion vectors, centred or raw."""
-    vectors = (word_vectors.centred_emotion_table(words) if centred
-               else word_vectors.load_emotion_table(words))
-    return cls(tuple(words), vectors, centred)
-
   def __len__(self) -> int:
     return len(self.words)
 
   @functools.cached_property
-  def _key(self) -> tuple[tuple[str, ...], tuple[int, ...], bytes, bool]:
-    return self.words, self.vectors.shape, self.vectors.tobytes(), self.centred
+  def _key(self) -> tuple[tuple[str, ...], tuple[int, ...], bytes, bool, str]:
+    return self.words, self.vectors.shape, self.vectors.tobytes(), self.centred, self.source
 
   def __eq__(self, other: object) -> bool:
     return isinstance(other, LabelTable) and self._key == other._key
@@ -224,17 +219,18 @@ class EmotionEmbeddingClassifier(MultimodalClassifier):
 
 
 def with_labels(model: EmotionEmbeddingClassifier,
-                labels: LabelTable | Sequence[str]) -> EmotionEmbeddingClassifier:
-  """The same model scoring another label set: a table, or words of the packaged one (centred
-  as the model's own table is).
+                labels: LabelTable) -> EmotionEmbeddingClassifier:
+  """The same model scoring another label set (``emorec.training.labels.relabel`` looks words up).
 
   Parameters of ``model`` apply unchanged: only the number of outputs changes.
   """
   if not isinstance(model, EmotionEmbeddingClassifier):
     raise TypeError(f'{type(model).__name__} has one output per trained class and cannot score '
                     'other emotions; only an EmotionEmbeddingClassifier can.')
-  if isinstance(labels, LabelTable):
-    table = labels
-  else:
-    table = LabelTable.from_words(labels, centred=model.labels.centred)
-  return model.clone(labels=table, num_classes=len(table))
+  if not isinstance(labels, LabelTable):
+    raise TypeError(f'labels must be a LabelTable, got {type(labels).__name__}; look words up '
+                    'with emorec.training.labels.relabel.')
+  if labels.vectors.shape[1] != model.labels.vectors.shape[1]:
+    raise ValueError(f'the new label vectors have dimension {labels.vectors.shape[1]}, the '
+                     f"model's {model.labels.vectors.shape[1]}: use vectors of the same source.")
+  return model.clone(labels=labels, num_classes=len(labels))

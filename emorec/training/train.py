@@ -35,6 +35,7 @@ from emorec.evaluation import evaluate, protocols
 from emorec.models import build_model
 from emorec.objectives.base import Outputs
 from emorec.training import checkpoints, console, seeds, sharding, writers
+from emorec.training.labels import model_labels
 
 TrainState = train_state.TrainState
 Metrics = dict[str, jax.Array]
@@ -319,7 +320,7 @@ def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
       view=view,
       mesh=mesh,
       model=build_model(config.model, corpus.modality_dims, view.num_classes,
-                        label_words=view.emotions),
+                        labels=model_labels(config.model, view.emotions)),
       terms=objectives.active_terms(config, train_labels[labelled]),
       labelled=labelled,
       num_steps=num_train_steps(config.train, len(labelled)),

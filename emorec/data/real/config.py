@@ -82,5 +82,7 @@ def multi_label(data: ml_collections.ConfigDict) -> bool:
   """Whether the corpus ``data`` configures has multi-label examples."""
   if data.name == 'synthetic':
     return bool(data.synthetic.multi_label)
+  if data.name == 'text':
+    return bool(data.text.label_separator)
   return targets.target_of(data.name, data.protocol).multi_label
 

@@ -20,8 +20,8 @@ import numpy as np
 
 from emorec.data import safe_pickle
 from emorec.data.real import iemocap
-from emorec.data.real.meld import EMOTIONS as MELD_EMOTIONS
 from emorec.data.real.checks import BadUtterance, id_text, numeric, shown
+from emorec.data.real.meld import EMOTIONS as MELD_EMOTIONS
 from emorec.data.real.utterance import (LABEL, SENTIMENT, SENTIMENTS, LabelSet, Schema,
                                         Utterance)
 

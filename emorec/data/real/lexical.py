@@ -1,4 +1,4 @@
-"""Our per-utterance lexical feature format (written by launch/extract_meld_text.py).
+"""Our per-utterance lexical feature format (written by launch/extract_text.py).
 
 One ``{split}.npz`` per split of the release (MELD: train, dev, test), holding:
   ``ids``: str [N], the utterance keys (MELD: "{Dialogue_ID}_{Utterance_ID}");
@@ -6,7 +6,9 @@ One ``{split}.npz`` per split of the release (MELD: train, dev, test), holding:
   ``tokens``: float16 [total_tokens, D], the token embeddings of every utterance, concatenated
     (at most ``max_tokens`` per utterance, the special tokens included);
   ``offsets``: int64 [N + 1], utterance i's tokens being ``tokens[offsets[i]:offsets[i + 1]]``;
-  ``model``: str scalar, the encoder that produced them; ``max_tokens``: int scalar.
+  ``model``: str scalar, the encoder that produced them; ``max_tokens``: int scalar;
+  ``provenance`` (optional): str scalar, JSON of the source file, its SHA-1, the columns read,
+    the encoder and package versions and the command.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class LexicalFeatures:
   offsets: np.ndarray
   model: str
   max_tokens: int
+  provenance: str = ''
 
   def token_frames(self, row: int) -> np.ndarray:
     """Token embeddings [T, D] of utterance ``row``, as float32."""
@@ -44,7 +47,7 @@ def path(directory: str | pathlib.Path, split: str) -> pathlib.Path:
 
 
 def pack(ids: Sequence[str], pooled: np.ndarray, token_rows: Sequence[np.ndarray], model: str,
-         max_tokens: int) -> LexicalFeatures:
+         max_tokens: int, provenance: str = '') -> LexicalFeatures:
   """Features from per-utterance token embeddings (each truncated to ``max_tokens``)."""
   kept = [np.asarray(rows[:max_tokens], np.float16) for rows in token_rows]
   lengths = np.array([len(rows) for rows in kept], np.int64)
@@ -52,7 +55,7 @@ def pack(ids: Sequence[str], pooled: np.ndarray, token_rows: Sequence[np.ndarray
       ids=np.array(ids, dtype=str), pooled=np.asarray(pooled, np.float32),
       tokens=np.concatenate(kept) if kept else np.zeros((0, pooled.shape[1]), np.float16),
       offsets=np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64), model=model,
-      max_tokens=max_tokens)
+      max_tokens=max_tokens, provenance=provenance)
 
 
 def write(file: str | pathlib.Path, features: LexicalFeatures) -> None:
@@ -61,12 +64,12 @@ def write(file: str | pathlib.Path, features: LexicalFeatures) -> None:
   pathlib.Path(file).parent.mkdir(parents=True, exist_ok=True)
   np.savez(file, ids=features.ids, pooled=features.pooled, tokens=features.tokens,
            offsets=features.offsets, model=np.array(features.model),
-           max_tokens=np.array(features.max_tokens))
+           max_tokens=np.array(features.max_tokens), provenance=np.array(features.provenance))
 
 
 def read(file: str | pathlib.Path, max_array_bytes: int | None = None) -> LexicalFeatures:
   """Reads one split's file (``safe_npz``: no pickles; string arrays are stored as unicode)."""
-  arrays = safe_npz.load(file, KEYS, max_array_bytes=max_array_bytes)
+  arrays = safe_npz.load(file, (*KEYS, 'provenance'), max_array_bytes=max_array_bytes)
   missing = [key for key in KEYS if key not in arrays]
   if missing:
     raise ValueError(f'{file}: lacks {missing}, expected the arrays {list(KEYS)} '
@@ -82,7 +85,8 @@ def read(file: str | pathlib.Path, max_array_bytes: int | None = None) -> Lexica
   features = LexicalFeatures(
       ids=arrays['ids'], pooled=arrays['pooled'], tokens=arrays['tokens'],
       offsets=arrays['offsets'], model=str(arrays['model']),
-      max_tokens=int(arrays['max_tokens']))
+      max_tokens=int(arrays['max_tokens']),
+      provenance=str(arrays['provenance']) if 'provenance' in arrays else '')
   _check(str(file), features)
   return features
 

@@ -53,7 +53,8 @@ def load_real_corpus(data: ml_collections.ConfigDict) -> Corpus:
   label_key = 'labels' if target.multi_label else 'label'
   corpus_splits = {
       name: Split(labels=labels[r],
-                  example_fn=store.make_example_fn(tensors, r, label_key, labels[r], speakers[r]))
+                  example_fn=store.make_example_fn(tensors, r, label_key, labels[r], speakers[r]),
+                  ids=prepared.ids[r])
       for name, r in rows.items()}
   info = {'reader': data.reader, 'protocol': data.protocol, 'split': data.split,
           **({'fold': data.fold} if data.split == 'loso' else {}),
