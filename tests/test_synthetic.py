@@ -219,6 +219,9 @@ def test_spec_from_config_dict():
     (dict(imbalance=-0.5), 'imbalance'),
     (dict(seed=-1), 'seed'),
     (dict(latent_dim=0), 'latent_dim'),
+    (dict(style_dim=0), 'style_dim'),
+    (dict(style_scale=-1.0), 'style_scale'),
+    (dict(style_scale=float('inf')), 'style_scale'),
 ])
 def test_bad_spec_raises(overrides, field):
   with pytest.raises(ValueError, match=f'SyntheticSpec.{field} must be'):
@@ -228,3 +231,40 @@ def test_bad_spec_raises(overrides, field):
 def test_unknown_split_raises():
   with pytest.raises(ValueError, match='split must be one of'):
     synthetic.sample_utterances(_spec(), 'dev')
+
+
+def _pooled(example: dict[str, np.ndarray], modality: str) -> np.ndarray:
+  return example[modality].mean(axis=0)
+
+
+def test_styles_are_constant_within_an_utterance_and_survive_pooling():
+  """The style offset is the same in every frame: the frames' difference between a corpus with
+  and without styles is one vector per utterance and modality, c_m @ B_m."""
+  with_styles, without = (synthetic.make_synthetic_corpus(_spec(style_scale=s)) for s in (3.0, 0.0))
+  utterances = synthetic.sample_utterances(_spec(), 'train')
+  for index in (0, 5):
+    a, b = _example(with_styles, index), _example(without, index)
+    for slot, modality in enumerate(MODALITIES):
+      offset = a[modality] - b[modality]
+      np.testing.assert_allclose(offset, offset[:1].repeat(len(offset), 0), atol=1e-4)
+      loadings = synthetic.style_loadings(_spec(style_scale=3.0), modality)
+      np.testing.assert_allclose(_pooled(a, modality) - _pooled(b, modality),
+                                 utterances.styles[index, slot] @ loadings, atol=1e-3)
+
+
+def test_style_loadings_give_each_feature_the_style_scale():
+  spec = _spec(style_scale=2.0, style_dim=8)
+  for modality in MODALITIES:
+    loadings = synthetic.style_loadings(spec, modality)
+    assert loadings.shape == (8, spec.modality_dims()[modality])
+    np.testing.assert_allclose(np.linalg.norm(loadings, axis=0), 2.0, rtol=1e-6)
+
+
+def test_styles_are_independent_across_modalities_and_deterministic():
+  first, again = (synthetic.sample_utterances(_spec(), 'train') for _ in range(2))
+  np.testing.assert_array_equal(first.styles, again.styles)
+  styles = first.styles.reshape(len(first.styles), -1)
+  correlation = np.corrcoef(styles, rowvar=False)
+  dim = _spec().style_dim
+  across = correlation[:dim, dim:]  # text factors against audio and vision factors
+  assert np.max(np.abs(across)) < 0.3  # 240 utterances: |r| of independent factors stays small

@@ -16,6 +16,12 @@ Generative story (every parameter is derived from ``SyntheticSpec.seed``):
    standardised to unit variance, ``drift_m`` a smooth temporal nuisance (sinusoids of fixed
    frequencies along fixed latent directions, with phases drawn per utterance), and ``e_t``
    white noise of variance ``1 / snr_m``.
+   **Styles.** Every frame of modality m also carries an utterance-constant offset
+   ``c_m @ B_m``: ``style_dim`` factors ``c_m ~ N(0, I)`` drawn per utterance and modality,
+   independently across modalities (a recording channel, a speaking style, a lexical topic),
+   through fixed random loadings ``B_m`` that give every feature variance ``style_scale**2``.
+   Averaging frames does not remove them: they are structured nuisance that only a method
+   reading other views or unlabelled utterances can tell from the emotion.
 4. **Conflicts.** A ``conflict_share`` of utterances has one modality, chosen uniformly, that
    observes another state: 'conflicting' takes the state of another class (uniform over the
    other classes) uttered by an unseen speaker, 'empty' the state of an emotionless utterance
@@ -31,7 +37,7 @@ memory; frames are generated on the fly inside tf.data, their noise from statele
 keyed by the example's index, so example i is identical whenever and wherever it is built.
 
 **Bayes ceiling.** Every feature is a function of z, of the class a conflicting modality was
-drawn from, and of noise independent of the label. The optimal classifier that sees these
+drawn from, and of noise and styles independent of the label. The optimal classifier that sees these
 (speaker offset unknown, hence marginalised: z | y ~ N(prototype[y], (speaker_scale**2 +
 state_noise**2) I)) bounds the accuracy of any model on utterances of unseen speakers;
 ``bayes_accuracy`` estimates it by Monte Carlo. Multi-label corpora report no ceiling: the
@@ -56,7 +62,7 @@ CONFLICT_KINDS = ('conflicting', 'empty', 'mixed')
 NO_CONFLICT = -1
 
 # Random streams: each purpose draws from its own generator seeded by (seed, purpose, ...).
-_PROJECTION, _SPEAKERS, _UTTERANCES, _MAPS, _FRAMES, _BAYES = range(6)
+_PROJECTION, _SPEAKERS, _UTTERANCES, _MAPS, _FRAMES, _BAYES, _STYLES = range(7)
 # Periods, in frames, between which the nuisance sinusoids' periods are drawn.
 _DRIFT_PERIODS = (8.0, 60.0)
 # Population sample used to standardise each modality's map.
@@ -101,6 +107,8 @@ class SyntheticSpec:
       larger saturates the tanh more, making the map more non-linear and harder to learn.
     nuisance_scale: amplitude of each nuisance sinusoid in the latent space (0 disables).
     nuisance_components: number of nuisance sinusoids per modality.
+    style_dim: utterance-level style factors per modality (independent across modalities).
+    style_scale: standard deviation each feature gets from the style factors (0 disables).
     conflict_share: share of utterances with one modality observing another state.
     conflict_kind: 'conflicting' (another class's state), 'empty' (an emotionless state) or
       'mixed' (half each).
@@ -137,6 +145,8 @@ class SyntheticSpec:
   map_gain: float = 3.0
   nuisance_scale: float = 0.5
   nuisance_components: int = 3
+  style_dim: int = 16
+  style_scale: float = 3.0
   conflict_share: float = 0.05
   conflict_kind: str = 'mixed'
   multi_label: bool = False
@@ -199,14 +209,14 @@ def _validate(spec: SyntheticSpec) -> None:
   if len(spec.emotions) < 2 or len({w.casefold() for w in spec.emotions}) != len(spec.emotions):
     _fail('emotions', 'at least two distinct words', spec.emotions)
   for field in ('num_train', 'num_validation', 'num_test', 'latent_dim', 'map_hidden',
-                'nuisance_components'):
+                'nuisance_components', 'style_dim'):
     _check_int(spec, field, 1)
   if not isinstance(spec.speaker_independent, (bool, np.bool_)):
     _fail('speaker_independent', 'a bool', spec.speaker_independent)
   _check_int(spec, 'num_speakers', len(SPLITS) if spec.speaker_independent else 1)
   for field in ('prototype_scale', 'state_noise', 'map_gain'):
     _check_float(spec, field, positive=True)
-  for field in ('speaker_scale', 'imbalance', 'nuisance_scale'):
+  for field in ('speaker_scale', 'imbalance', 'nuisance_scale', 'style_scale'):
     _check_float(spec, field)
   _check_float(spec, 'conflict_share', at_most=1.0)
   if not isinstance(spec.multi_label, (bool, np.bool_)):
@@ -310,6 +320,7 @@ class Utterances:
     observed_states: [N, M, latent_dim] the state each modality observes (z unless conflicting).
     lengths: [N, M] int32 frames per modality.
     phases: [N, M, nuisance_components] phases of the nuisance sinusoids.
+    styles: [N, M, style_dim] style factors of every modality.
     conflict_modality: [N] int32 index into MODALITIES of the modality observing another
       state, NO_CONFLICT if none.
     conflict_label: [N] int32 class of that other state, NO_CONFLICT if none or emotionless.
@@ -321,6 +332,7 @@ class Utterances:
   observed_states: np.ndarray
   lengths: np.ndarray
   phases: np.ndarray
+  styles: np.ndarray
   conflict_modality: np.ndarray
   conflict_label: np.ndarray
 
@@ -387,9 +399,11 @@ def sample_utterances(spec: SyntheticSpec, split: str) -> Utterances:
   lengths = np.stack([rng.integers(low, high + 1, size=count)
                       for low, high in map(spec.length_range, MODALITIES)], axis=1)
   phases = rng.uniform(0, 2 * np.pi, size=(count, len(MODALITIES), spec.nuisance_components))
+  styles = _rng(spec, _STYLES, 0, SPLITS.index(split)).normal(
+      size=(count, len(MODALITIES), spec.style_dim))
   return Utterances(
       labels=labels.astype(np.int32), speakers=speakers.astype(np.int32), states=states,
-      observed_states=observed, lengths=lengths.astype(np.int32), phases=phases,
+      observed_states=observed, lengths=lengths.astype(np.int32), phases=phases, styles=styles,
       conflict_modality=conflict_modality, conflict_label=conflict_label)
 
 
@@ -448,6 +462,7 @@ class ModalityMap:
       layer already standardising each output over the population.
     directions: [nuisance_components, latent_dim] nuisance directions, scaled by nuisance_scale.
     frequencies: [nuisance_components] nuisance angular frequencies, radians per frame.
+    style_loadings: [style_dim, dim] B_m, the frame offset of each style factor.
     noise_std: standard deviation of the frame noise.
   """
 
@@ -457,6 +472,7 @@ class ModalityMap:
   b2: np.ndarray
   directions: np.ndarray
   frequencies: np.ndarray
+  style_loadings: np.ndarray
   noise_std: float
 
 
@@ -506,7 +522,16 @@ def modality_map(spec: SyntheticSpec, modality: str) -> ModalityMap:
   mean, std = outputs.mean(axis=0), outputs.std(axis=0)
   snr = getattr(spec, f'{modality}_snr')
   return ModalityMap(w1=w1, b1=b1, w2=w2 / std, b2=-mean / std, directions=directions,
-                     frequencies=frequencies, noise_std=1.0 / math.sqrt(snr))
+                     frequencies=frequencies, style_loadings=style_loadings(spec, modality),
+                     noise_std=1.0 / math.sqrt(snr))
+
+
+def style_loadings(spec: SyntheticSpec, modality: str) -> np.ndarray:
+  """B_m [style_dim, dim]: random loadings whose columns have norm ``style_scale``, so each
+  feature's style offset has standard deviation ``style_scale``."""
+  loadings = _rng(spec, _STYLES, 1, MODALITIES.index(modality)).normal(
+      size=(spec.style_dim, spec.modality_dims()[modality]))
+  return spec.style_scale * loadings / np.linalg.norm(loadings, axis=0, keepdims=True)
 
 
 def _stream_key(spec: SyntheticSpec, split: str, modality: str) -> int:
@@ -522,8 +547,10 @@ def _frames_fn(utterances: Utterances, slot: int, mapping: ModalityMap,
   hidden_in = const(utterances.observed_states[:, slot] @ mapping.w1 + mapping.b1)
   drift_in = const(mapping.directions @ mapping.w1)
   phases = const(utterances.phases[:, slot])
+  # Each utterance's output bias [N, dim]: the map's bias plus the utterance's style offset.
+  biases = const(mapping.b2 + utterances.styles[:, slot] @ mapping.style_loadings)
   lengths = tf.constant(utterances.lengths[:, slot], tf.int32)
-  frequencies, w2, b2 = const(mapping.frequencies), const(mapping.w2), const(mapping.b2)
+  frequencies, w2 = const(mapping.frequencies), const(mapping.w2)
   dim = mapping.w2.shape[1]
   key = tf.constant(key, tf.int64)
 
@@ -533,7 +560,7 @@ def _frames_fn(utterances: Utterances, slot: int, mapping: ModalityMap,
     waves = tf.sin(times * frequencies + tf.gather(phases, index))
     hidden = tf.tanh(tf.gather(hidden_in, index) + tf.matmul(waves, drift_in))
     noise = tf.random.stateless_normal([length, dim], seed=tf.stack([key, index]))
-    return tf.matmul(hidden, w2) + b2 + mapping.noise_std * noise
+    return tf.matmul(hidden, w2) + tf.gather(biases, index) + mapping.noise_std * noise
 
   return frames
 
