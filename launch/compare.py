@@ -11,10 +11,10 @@ LOW,HIGH` (a variant, a variant, a row, a row) adds the share of BASELINE's gap 
 LOW and HIGH that METHOD closes at LOW, e.g. `CMDM,supervised,10%,100%`.
 """
 
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from emorec.experiments import compare
+from emorec.experiments import cli, compare
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file.')
 _VARIANTS = flags.DEFINE_multi_string('variant', [], 'name:field=value;field=value')
@@ -53,4 +53,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config'])
-  app.run(main)
+  cli.run(main)

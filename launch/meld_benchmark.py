@@ -37,11 +37,11 @@ from typing import Mapping, Sequence
 import ml_collections
 import numpy as np
 import tensorflow as tf
-from absl import app, flags
+from absl import flags
 
 from emorec.data import loader
 from emorec.data.corpus import Corpus
-from emorec.experiments import compare, config_args, report
+from emorec.experiments import cli, compare, config_args, report
 from emorec.probes import logistic_regression as lr
 
 _FEATURES_DIR = flags.DEFINE_string('features_dir', None, 'MELD lexical features (*.npz).')
@@ -172,4 +172,4 @@ def main(argv: Sequence[str]) -> None:
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['features_dir'])
-  app.run(main)
+  cli.run(main)

@@ -5,10 +5,10 @@ and sequential (lax.map), and prints the median seconds per step and its ratio t
 measured side by side in this one process.
 """
 
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from emorec.experiments import benchmark, report
+from emorec.experiments import benchmark, cli, report
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config file to measure.')
 _SEEDS = flags.DEFINE_list('num_seeds', ['1', '2', '4', '8'], 'Ensemble sizes to time.')
@@ -33,4 +33,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config'])
-  app.run(main)
+  cli.run(main)

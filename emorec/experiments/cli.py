@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
 from absl import app, flags
 from ml_collections import config_flags
@@ -80,8 +80,7 @@ def train_main(argv: list[str]) -> None:
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
   from emorec.experiments import report  # pylint: disable=g-import-not-at-top
-  from emorec.training import console, train
-  console.quiet_libraries(not _LIBRARY_LOGS.value)
+  from emorec.training import train
   initialize_distributed()
   workdir = _WORKDIR.value or os.path.join('runs', 'default')
   result = train.train_and_evaluate(_CONFIG.value, workdir)
@@ -92,10 +91,22 @@ def train_main(argv: list[str]) -> None:
           flush=True)
 
 
-def run_train() -> None:
+def run(main: Callable[[list[str]], None]) -> None:
+  """`app.run(main)` for every entry point: a bad `--config` spec or override stops at once
+  with one line (exit 2), and library INFO logs stay off unless `--library_logs`."""
   error = check_command_line(sys.argv)
   if error:
     print(error, file=sys.stderr)
     sys.exit(2)
+
+  def quiet_main(argv: list[str]) -> None:
+    from emorec.training import console  # pylint: disable=g-import-not-at-top
+    console.quiet_libraries(not _LIBRARY_LOGS.value)
+    main(argv)
+
+  app.run(quiet_main)
+
+
+def run_train() -> None:
   flags.mark_flags_as_required(['config'])
-  app.run(train_main)
+  run(train_main)
