@@ -124,15 +124,17 @@ def extract_file(job: Job) -> FileResult:
 
 
 def _results(jobs: Sequence[Job], workers: int) -> Iterator[FileResult]:
-  """Each job's result, in order: in this process for one worker, else in a process pool."""
-  if workers == 1:
-    yield from map(extract_file, jobs)
-    return
-  # 'spawn': the parent may hold threads (JAX, TensorFlow) that a forked child would inherit.
+  """Each job's result, in order, from a pool of fresh worker processes.
+
+  Extraction never runs in the calling process: openSMILE's native library aborts in a
+  process that loaded TensorFlow before it, and 'spawn' starts workers that import neither
+  (nor inherit the threads of JAX or TensorFlow, as forked ones would).
+  """
   context = multiprocessing.get_context('spawn')
+  chunk = max(1, min(16, len(jobs) // (4 * workers)))
   with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
     try:
-      yield from pool.map(extract_file, jobs, chunksize=max(1, min(16, len(jobs) // (4 * workers))))
+      yield from pool.map(extract_file, jobs, chunksize=chunk)
     finally:
       pool.shutdown(cancel_futures=True)
 
@@ -145,7 +147,8 @@ def extract_folder(audio_dir: str, sources: Sequence[str], features_dir: str,
 
   ``sample_rate`` is the rate every file must have (None: any). ``on_bad_audio``: 'error'
   raises the first `wav.BadAudio`; 'skip' leaves bad files out and lists them in the summary.
-  ``progress`` shows a progress bar with the time left on stderr.
+  ``progress`` shows a progress bar with the time left on stderr. ``workers`` processes
+  extract (see `_results`).
   """
   if on_bad_audio not in POLICIES:
     raise ValueError(f'on_bad_audio must be one of {POLICIES}, got {on_bad_audio!r}.')

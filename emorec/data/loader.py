@@ -22,9 +22,12 @@ def load_corpus(data_config: ml_collections.ConfigDict) -> Corpus:
     # Imported here: the readers pull in TFDS and h5py, which the synthetic corpus never needs.
     from emorec.data.real import load  # pylint: disable=import-outside-toplevel
     corpus = load.load_real_corpus(data_config)
+  elif data_config.name == 'audio_folder':
+    from emorec.data.audio_folder import load  # pylint: disable=import-outside-toplevel
+    corpus = load.load_audio_folder(data_config)
   else:
     raise ValueError(f'Unknown data.name {data_config.name!r}; choose one of: '
-                     f"{', '.join(('synthetic', *REAL_CORPORA))}.")
+                     f"{', '.join(('synthetic', *REAL_CORPORA, 'audio_folder'))}.")
   validate_corpus(corpus)
   return corpus
 
