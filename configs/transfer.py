@@ -1,9 +1,10 @@
 r"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (DESIGN.md section 3).
 
 `--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
-  dataset=NAME        the base config: synthetic | iemocap | meld | mosei (configs/NAME.py,
-                      which also takes the arguments not listed here, e.g. mosei's
-                      manual_dir=DIR; mosei's 'emotions' protocol is the multi-label setting)
+  dataset=NAME        the base config: synthetic | iemocap | meld | mosei | emodb
+                      (configs/NAME.py, which also takes the arguments not listed here, e.g.
+                      mosei's manual_dir=DIR or emodb's features_dir=DIR; mosei's 'emotions'
+                      protocol is the multi-label setting)
   smoke               a tiny corpus, model and run (seconds; for tests)
   multi_label         the CMU-MOSEI setting: utterances carry sets of the six MOSEI emotions;
                       binary cross-entropy with per-emotion pos_weight, per-emotion weighted
@@ -63,7 +64,7 @@ MOSEI_EMOTIONS = ('happy', 'sad', 'anger', 'surprise', 'disgust', 'fear')
 # Arguments this file reads; the others go to the base config.
 _OWN_ARGS = {'dataset': 'synthetic', 'smoke': False, 'multi_label': False, 'held_out': '',
              'few_shot': False, 'label_fraction': 1.0, 'baseline': False}
-_DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei')
+_DATASETS = ('synthetic', 'iemocap', 'meld', 'mosei', 'emodb')
 
 
 def get_config(arg: str | None = None) -> ml_collections.ConfigDict:

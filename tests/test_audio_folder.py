@@ -137,3 +137,13 @@ def test_smoke_training_on_extracted_features(folder, tmp_path):
   assert result.completed
   for key in ('test/wa', 'test/ua', 'validation/ua'):
     assert 0.0 <= result.metrics[key] <= 1.0
+
+
+def test_mtee_config_reads_emodb_audio(folder):
+  config = config_args.config_from_spec(
+      f'configs/transfer.py:dataset=emodb,held_out=sadness,few_shot,smoke,audio_dir={folder},'
+      f'features_dir={folder / "features"},feature=logmel')
+  assert config.model.head == 'emotion_embedding' and config.model.modalities == ('audio',)
+  assert config.data.held_out == ('sadness',) and config.data.few_shot == 0.01
+  assert config.eval.selection_metric == 'wa'
+  assert loader.load_corpus(config.data).modality_dims == {'audio': 40}

@@ -77,5 +77,7 @@ def multi_label(data: ml_collections.ConfigDict) -> bool:
   """Whether the corpus ``data`` configures has multi-label examples."""
   if data.name == 'synthetic':
     return bool(data.synthetic.multi_label)
+  if data.name == 'audio_folder':
+    return False
   return targets.target_of(data.name, data.protocol).multi_label
 
