@@ -52,6 +52,10 @@ _NUM_STEPS = flags.DEFINE_integer('num_steps', 400, 'Training steps of each ense
 _EVAL_EVERY = flags.DEFINE_integer('eval_every', 50, 'Steps between validation evaluations.')
 _WORKDIR = flags.DEFINE_string('workdir', 'runs/emodb_benchmark', 'Runs and results.')
 _CONFUSION = flags.DEFINE_string('confusion', '', 'PNG of the best row\'s confusion matrix.')
+_L2_GRID = flags.DEFINE_list('l2_grid', [str(v) for v in lr.DEFAULT_L2_GRID],
+                             'L2 strengths the probe chooses from on the validation speaker.')
+_REFIT = flags.DEFINE_bool('refit', False, 'Refit the probe at its chosen L2 on the training and '
+                           'validation speakers together before testing.')
 
 Row = dict[str, Any]
 
@@ -70,9 +74,19 @@ def probe_fold(feature: str, fold: int) -> tuple[dict[str, float], np.ndarray]:
   corpus = loader.load_corpus(load_config(feature, fold).data)
   train, validation, test = (lr.Dataset(*pooled.pooled_features(corpus, s, 'audio'))
                              for s in ('train', 'validation', 'test'))
-  result = lr.fit_and_select(train, validation, test, corpus.emotions)
-  confusion = metrics.confusion_matrix(test.labels, result.test_predictions, len(corpus.emotions))
-  return {f'test/{k}': v for k, v in result.test_metrics.items()}, confusion
+  result = lr.fit_and_select(train, validation, test, corpus.emotions,
+                             l2_grid=[float(v) for v in _L2_GRID.value])
+  predicted = result.test_predictions
+  if _REFIT.value:
+    both = lr.Dataset(np.concatenate([train.features, validation.features]),
+                      np.concatenate([train.labels, validation.labels]))
+    standardizer = lr.fit_standardizer(both.features)
+    params = lr.fit(lr.standardize(standardizer, both.features), both.labels, result.l2,
+                    num_classes=len(corpus.emotions))
+    predicted = lr.predict(params, lr.standardize(standardizer, test.features))
+  scores = lr.score(test.labels, predicted, corpus.emotions)
+  confusion = metrics.confusion_matrix(test.labels, predicted, len(corpus.emotions))
+  return {f'test/{k}': v for k, v in scores.items()}, confusion
 
 
 def neural_fold(encoder: str, feature: str, fold: int, workdir: str,
@@ -108,7 +122,9 @@ def summary(per_fold: Sequence[Mapping[str, float]], num_seeds: int) -> dict[str
 def run_row(row: str, folds: Sequence[int]) -> Row:
   """One row over the folds, or its saved result when an earlier run finished it."""
   encoder, _, feature = row.partition(':')
-  path = os.path.join(_WORKDIR.value, 'rows', f'{encoder}_{feature}.json')
+  probe = f'_l2_{"_".join(_L2_GRID.value)}{"_refit" if _REFIT.value else ""}'
+  path = os.path.join(_WORKDIR.value, 'rows',
+                      f'{encoder}_{feature}{probe if encoder == "lr" else ""}.json')
   if os.path.isfile(path):
     with open(path) as f:
       saved = json.load(f)
