@@ -6,7 +6,7 @@ import pytest
 
 from emorec import config_args, train
 from emorec.audio import extract, labels
-from emorec.data import loader
+from emorec.data import loader, pooled
 from emorec.data.audio_folder import folds, normalise
 from tests.audio_fixtures import emodb_dir, tone, write_wav
 
@@ -147,3 +147,13 @@ def test_mtee_config_reads_emodb_audio(folder):
   assert config.data.held_out == ('sadness',) and config.data.few_shot == 0.01
   assert config.eval.selection_metric == 'wa'
   assert loader.load_corpus(config.data).modality_dims == {'audio': 40}
+
+
+def test_pooled_features_average_each_example_over_its_frames(folder):
+  corpus = loader.load_corpus(_config(folder, 'feature=logmel,frame_pool=1').data)
+  features, labels = pooled.pooled_features(corpus, 'test', 'audio')
+  split = corpus.splits['test']
+  assert features.shape == (split.num_examples, 40)
+  np.testing.assert_array_equal(labels, split.labels)
+  np.testing.assert_allclose(features[2], split.example_fn(np.int64(2))['audio'].numpy().mean(0),
+                             rtol=1e-5, atol=1e-6)
