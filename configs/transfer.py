@@ -1,9 +1,10 @@
 r"""MTEE: modality-transferable emotion embeddings, zero-shot and few-shot (Dai et al., AACL 2020).
 
 `--config=configs/transfer.py:ARG`, ARG a comma-separated list of:
-  dataset=NAME        the base config: synthetic | iemocap | meld | mosei | text (configs/NAME.py,
-                      which also takes the arguments not listed here, e.g. mosei's
-                      manual_dir=DIR; mosei's 'emotions' protocol is the multi-label setting)
+  dataset=NAME        the dataset config it extends (configs/NAME.py: synthetic, iemocap,
+                      meld, mosei, text, emodb; it also takes the arguments not listed here,
+                      e.g. mosei's manual_dir=DIR or emodb's features_dir=DIR; mosei's
+                      'emotions' protocol is the multi-label setting)
   smoke               a tiny corpus, model and run (seconds; for tests)
   multi_label         the CMU-MOSEI setting: utterances carry sets of the six MOSEI emotions;
                       binary cross-entropy with per-emotion pos_weight, per-emotion weighted

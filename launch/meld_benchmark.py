@@ -35,11 +35,10 @@ import time
 from typing import Mapping, Sequence
 
 import ml_collections
-import numpy as np
 import tensorflow as tf
 from absl import flags
 
-from emorec.data import loader
+from emorec.data import loader, pooled
 from emorec.data.corpus import Corpus
 from emorec.experiments import cli, compare, config_args, report
 from emorec.probes import logistic_regression as lr
@@ -100,11 +99,7 @@ def load_config(spec: str) -> ml_collections.ConfigDict:
 
 def pooled_split(corpus: Corpus, split: str, modality: str = 'text') -> lr.Dataset:
   """A split's features averaged over frames [N, D] (the frame itself when there is one)."""
-  data = corpus.splits[split]
-  dataset = tf.data.Dataset.range(data.num_examples).map(
-      lambda i: tf.reduce_mean(data.example_fn(i)[modality], axis=0)).batch(1024)
-  features = np.concatenate(list(dataset.as_numpy_iterator()))
-  return lr.Dataset(features, np.asarray(data.labels))
+  return lr.Dataset(*pooled.pooled_features(corpus, split, modality))
 
 
 def linear_probe(config: ml_collections.ConfigDict) -> tuple[dict[str, float], lr.Result]:

@@ -32,6 +32,12 @@ def _text(data_config: ml_collections.ConfigDict) -> Corpus:
   return text_corpus.load_text_corpus(data_config)
 
 
+def _audio_folder(data_config: ml_collections.ConfigDict) -> Corpus:
+  # WAV folders and their extracted acoustic features.
+  from emorec.data.audio_folder import load  # pylint: disable=import-outside-toplevel
+  return load.load_audio_folder(data_config)
+
+
 # The corpus registry: `data.name` -> the function building the corpus from `config.data`.
 CORPORA: dict[str, CorpusBuilder] = {
     'synthetic': _synthetic,
@@ -39,6 +45,7 @@ CORPORA: dict[str, CorpusBuilder] = {
     'meld': _release,
     'mosei': _release,
     'text': _text,
+    'audio_folder': _audio_folder,
 }
 
 

@@ -84,5 +84,7 @@ def multi_label(data: ml_collections.ConfigDict) -> bool:
     return bool(data.synthetic.multi_label)
   if data.name == 'text':
     return bool(data.text.label_separator)
+  if data.name == 'audio_folder':
+    return False
   return targets.target_of(data.name, data.protocol).multi_label
 
