@@ -1,8 +1,9 @@
 """Augmented views of a batch, for terms that compare predictions on two views of it.
 
 A view is the batch after three random augmentations, each pure and deterministic given its key,
-each keeping the padding exact (features are 0 wherever the mask is 0, and every mask stays a
-prefix of real frames followed by padding, as the recurrent encoders read it):
+each keeping the padding exact: every mask stays a prefix of real frames followed by padding (as
+the recurrent encoders read it), and a view's features are 0 wherever its mask is 0 (whatever
+the batch held in its padding):
 
   modality_dropout: every modality an utterance has is removed (mask and features set to 0)
     with this probability; when every one would be, the one with the largest draw stays.
@@ -67,7 +68,7 @@ def drop_modalities(batch: Batch, key: jax.Array, rate: float) -> dict[str, jax.
   for index, m in enumerate(names):
     keep = (~dropped[:, index]).astype(batch[f'{m}_mask'].dtype)
     out[f'{m}_mask'] = batch[f'{m}_mask'] * keep[:, None]
-    out[m] = batch[m] * keep[:, None, None]
+    out[m] = jnp.where(out[f'{m}_mask'][..., None] > 0, batch[m], 0.0)
   return out
 
 
@@ -85,9 +86,10 @@ def drop_frames(frames: jax.Array, mask: jax.Array, key: jax.Array,
 
 
 def add_noise(frames: jax.Array, mask: jax.Array, key: jax.Array, std: float) -> jax.Array:
-  """``frames`` [B, T, D] plus N(0, std^2) noise on the real frames of ``mask`` [B, T]."""
+  """``frames`` [B, T, D] plus N(0, std^2) noise on the real frames of ``mask`` [B, T], 0 on
+  the others."""
   noise = std * jax.random.normal(key, frames.shape, frames.dtype)
-  return frames + noise * (mask > 0)[..., None].astype(frames.dtype)
+  return jnp.where((mask > 0)[..., None], frames + noise, 0.0)
 
 
 def augment(batch: Batch, key: jax.Array, options: ViewOptions) -> dict[str, jax.Array]:
@@ -101,7 +103,6 @@ def augment(batch: Batch, key: jax.Array, options: ViewOptions) -> dict[str, jax
       out[m], out[f'{m}_mask'] = drop_frames(out[m], out[f'{m}_mask'],
                                              jax.random.fold_in(frame_key, index),
                                              options.frame_dropout)
-    if options.noise:
-      out[m] = add_noise(out[m], out[f'{m}_mask'], jax.random.fold_in(noise_key, index),
-                         options.noise)
+    out[m] = add_noise(out[m], out[f'{m}_mask'], jax.random.fold_in(noise_key, index),
+                       options.noise)
   return out
