@@ -52,13 +52,20 @@ def principal_components(options: ml_collections.ConfigDict, modalities: tuple[s
   return lambda pooled: pca.transform(fitted, pooled.concatenated(modalities))
 
 
-def canonical_variates(options: ml_collections.ConfigDict, modalities: tuple[str, ...],
-                       unlabelled: Pooled) -> Representation:
+def cca_pairs(options: ml_collections.ConfigDict,
+              modalities: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+  """The pairs of ``probe.cca_pairs``, with ``probe.cca_projection`` checked."""
   check_choice('probe.cca_projection', options.cca_projection, CCA_PROJECTIONS)
   pairs = parse_pairs(options.cca_pairs, modalities, field='probe.cca_pairs')
   if not pairs:
     raise ValueError(f'probe.cca_pairs {options.cca_pairs!r} names no pair of '
                      f'model.modalities ({", ".join(modalities)}).')
+  return pairs
+
+
+def canonical_variates(options: ml_collections.ConfigDict, modalities: tuple[str, ...],
+                       unlabelled: Pooled) -> Representation:
+  pairs = cca_pairs(options, modalities)
   fitted = {(a, b): cca.fit_cca(unlabelled.features[a], unlabelled.features[b],
                                 int(options.cca_components),
                                 regularization=float(options.cca_regularization))
@@ -121,11 +128,13 @@ def labelled_indices(config: ml_collections.ConfigDict, labels: np.ndarray) -> n
 def run_probes(config: ml_collections.ConfigDict,
                names: Sequence[str]) -> dict[str, dict[str, float]]:
   """{name: metrics} of every probe ``names`` lists, on one pooling of the corpus."""
+  modalities = tuple(config.model.modalities)
   for name in names:
     lookup('probe', name, PROBES)
+  if 'cca' in names:
+    cca_pairs(config.probe, modalities)  # bad options fail before the corpus is pooled
   pooled, emotions = pooled_splits(config)
   labelled = labelled_indices(config, pooled['train'].labels)
-  modalities = tuple(config.model.modalities)
   return {name: fit_probe(name, config.probe, modalities, pooled, labelled, emotions)
           for name in names}
 
