@@ -88,8 +88,9 @@ def drop_frames(frames: jax.Array, mask: jax.Array, key: jax.Array,
 def add_noise(frames: jax.Array, mask: jax.Array, key: jax.Array, std: float) -> jax.Array:
   """``frames`` [B, T, D] plus N(0, std^2) noise on the real frames of ``mask`` [B, T], 0 on
   the others."""
-  noise = std * jax.random.normal(key, frames.shape, frames.dtype)
-  return jnp.where((mask > 0)[..., None], frames + noise, 0.0)
+  if std:
+    frames = frames + std * jax.random.normal(key, frames.shape, frames.dtype)
+  return jnp.where((mask > 0)[..., None], frames, 0.0)
 
 
 def augment(batch: Batch, key: jax.Array, options: ViewOptions) -> dict[str, jax.Array]:
