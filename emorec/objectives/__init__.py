@@ -21,8 +21,8 @@ import numpy as np
 
 from emorec.objectives import cmdm, contrastive, model_parts, pseudo_label, supervised
 from emorec.objectives.base import Outputs, Term
-from emorec.objectives.views import ViewOptions
 from emorec.objectives.model_parts import COMMON_CODES, PAIR_SCORES, RECONSTRUCTIONS
+from emorec.objectives.views import ViewOptions
 from emorec.registry import unknown_name_error
 
 TermBuilder = Callable[[ml_collections.ConfigDict, np.ndarray | None], Term]
