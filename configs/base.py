@@ -42,6 +42,8 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.objective = _objective()
   config.cmdm = _cmdm()
   config.contrastive = _contrastive()
+  config.pseudo_label = _pseudo_label()
+  config.probe = _probe()
   config.train = _train()
   config.eval = ml_collections.ConfigDict()
   config.eval.batch_size = 256
@@ -136,6 +138,9 @@ def _objective() -> ml_collections.ConfigDict:
   objective.prediction_matching = 0.0
   # CR: the same-emotion pair discriminator's loss (options in config.contrastive).
   objective.contrastive = 0.0
+  # Pseudo-labels: a strong view's cross-entropy against the confident predictions of a weak
+  # view of the unlabelled batch (options in config.pseudo_label).
+  objective.pseudo_label = 0.0
   return objective
 
 
@@ -172,7 +177,48 @@ def _contrastive() -> ml_collections.ConfigDict:
   contrastive.temperature = 0.1
   # Also regularize the unlabelled batch (shuffle or all negatives, same-utterance positives).
   contrastive.on_unlabelled = False
+  # Regularize the labelled batch; False with on_unlabelled regularizes the unlabelled one only.
+  contrastive.on_labelled = True
   return contrastive
+
+
+def _views(noise: float, frame_dropout: float, modality_dropout: float) -> ml_collections.ConfigDict:
+  """Augmentation of a view of a batch (emorec/training/augment.py)."""
+  view = ml_collections.ConfigDict()
+  # Standard deviation of the Gaussian noise added to every real frame's features.
+  view.noise = noise
+  # Share of each modality's real frames removed (the kept ones move up; at least one stays).
+  view.frame_dropout = frame_dropout
+  # Probability of removing a whole modality of an utterance (never all it has).
+  view.modality_dropout = modality_dropout
+  return view
+
+
+def _pseudo_label() -> ml_collections.ConfigDict:
+  """Options of the pseudo_label term (emorec/objectives/pseudo_label.py)."""
+  pseudo_label = ml_collections.ConfigDict()
+  # Weak-view probability above which the predicted class becomes a pseudo-label.
+  pseudo_label.threshold = 0.95
+  # The view whose predictions (no gradient) give the pseudo-labels, and the view trained on
+  # them.
+  pseudo_label.weak = _views(noise=0.1, frame_dropout=0.0, modality_dropout=0.0)
+  pseudo_label.strong = _views(noise=0.5, frame_dropout=0.3, modality_dropout=0.3)
+  return pseudo_label
+
+
+def _probe() -> ml_collections.ConfigDict:
+  """Options of the linear probes on pooled features (emorec/probes/run.py)."""
+  probe = ml_collections.ConfigDict()
+  # Principal components kept by the pca probe.
+  probe.pca_components = 64
+  # The cca probe: modality pairs ('all' or e.g. 'text-audio'), components per pair, ridge
+  # added to each view's standardised covariance, and the representation read: 'concat' (both
+  # views' canonical variates) | 'mean' (their mean).
+  probe.cca_pairs = 'text-audio'
+  probe.cca_components = 32
+  probe.cca_regularization = 1e-3
+  probe.cca_projection = 'concat'
+  return probe
 
 
 def _train() -> ml_collections.ConfigDict:

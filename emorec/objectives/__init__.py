@@ -19,9 +19,10 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from emorec.objectives import cmdm, contrastive, model_parts, supervised
+from emorec.objectives import cmdm, contrastive, model_parts, pseudo_label, supervised
 from emorec.objectives.base import Outputs, Term
 from emorec.objectives.model_parts import COMMON_CODES, PAIR_SCORES, RECONSTRUCTIONS
+from emorec.objectives.views import ViewOptions
 from emorec.registry import unknown_name_error
 
 TermBuilder = Callable[[ml_collections.ConfigDict, np.ndarray | None], Term]
@@ -53,6 +54,7 @@ TERMS: dict[str, TermSpec] = {
     'mmd': TermSpec(cmdm.mmd, lambda config: frozenset({COMMON_CODES})),
     'prediction_matching': TermSpec(cmdm.prediction_matching),
     'contrastive': TermSpec(contrastive.contrastive, _contrastive_needs),
+    'pseudo_label': TermSpec(pseudo_label.pseudo_label),
 }
 
 
@@ -93,6 +95,17 @@ def active_terms(config: ml_collections.ConfigDict,
 
 def uses_unlabelled(terms: Mapping[str, tuple[Term, float]]) -> bool:
   return any(term.uses_unlabelled for term, _ in terms.values())
+
+
+def views(terms: Mapping[str, tuple[Term, float]]) -> dict[str, ViewOptions]:
+  """Every view of the unlabelled batch the terms ask for, by name, in name order."""
+  wanted: dict[str, ViewOptions] = {}
+  for term_name, (term, _) in terms.items():
+    for name, options in term.views.items():
+      if wanted.setdefault(name, options) != options:
+        raise ValueError(f'objective.{term_name} asks for view {name!r} with {options}, '
+                         f'another term with {wanted[name]}.')
+  return dict(sorted(wanted.items()))
 
 
 def combine(

@@ -44,6 +44,8 @@ Options live in ``config.contrastive``:
   temperature: of the cosine similarity ('infonce').
   on_unlabelled: also regularize the unlabelled batch (label-free options only); the value
     is then the mean of the labelled and unlabelled batches' values.
+  on_labelled: regularize the labelled batch (default True); False with on_unlabelled
+    regularizes the unlabelled batch only, a purely self-supervised cross-modal term.
 """
 
 from __future__ import annotations
@@ -191,6 +193,9 @@ def _check_options(config: ml_collections.ConfigDict) -> None:
   check_choice('contrastive.estimator', options.estimator, ESTIMATORS)
   check_choice('contrastive.negatives', options.negatives, NEGATIVES)
   check_choice('contrastive.positives', options.positives, POSITIVES)
+  if not (options.on_labelled or options.on_unlabelled):
+    raise ValueError('contrastive.on_labelled and contrastive.on_unlabelled are both False: '
+                     'the term would regularize no batch.')
   if options.on_unlabelled and not all(options[f] in LABEL_FREE[f] for f in LABEL_FREE):
     raise ValueError('contrastive.on_unlabelled needs label-free pairings: negatives '
                      f"{LABEL_FREE['negatives']} and positives {LABEL_FREE['positives']}.")
@@ -232,12 +237,11 @@ def contrastive(config: ml_collections.ConfigDict,
       regularizer, pairs=_checked_pairs(config), scores=scores,
       loss=ESTIMATORS[options.estimator], positives=options.positives,
       negatives=options.negatives)
+  on_labelled = bool(options.on_labelled)
   on_unlabelled = bool(options.on_unlabelled)
 
   def fn(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:
-    value = batch_regularizer(labelled)
-    if on_unlabelled:
-      value = 0.5 * (value + batch_regularizer(unlabelled))
-    return value
+    chosen = [batch for batch, on in ((labelled, on_labelled), (unlabelled, on_unlabelled)) if on]
+    return jnp.mean(jnp.stack([batch_regularizer(batch) for batch in chosen]))
 
   return Term(fn, uses_unlabelled=on_unlabelled)

@@ -15,7 +15,7 @@ import json
 import math
 import os
 import signal
-from typing import Any, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 import flax.linen as nn
 import jax
@@ -34,6 +34,7 @@ from emorec.data.corpus import Corpus
 from emorec.evaluation import evaluate, protocols
 from emorec.models import build_model
 from emorec.objectives.base import Outputs
+from emorec.objectives.views import ViewOptions, augment
 from emorec.training import checkpoints, console, seeds, sharding, writers
 from emorec.training.labels import model_labels
 
@@ -102,11 +103,29 @@ def create_train_state(model: nn.Module, tx: optax.GradientTransformation,
   return jax.jit(init, out_shardings=sharding.replicated(mesh))(rng)
 
 
+def forward_views(forward: Callable[[Mapping[str, jax.Array], jax.Array], Outputs],
+                  batch: Mapping[str, jax.Array], views: Mapping[str, ViewOptions],
+                  rng: jax.Array) -> dict[str, Outputs]:
+  """The forward pass of every view of ``batch``, each view's augmentation and dropout keys
+  folded from ``rng`` by its position in ``views``: deterministic given the step's key, and
+  the same on any number of devices (jax.random's draws do not depend on the sharding)."""
+  outputs = {}
+  for index, (name, options) in enumerate(views.items()):
+    augment_key, dropout_key = jax.random.split(jax.random.fold_in(rng, index + 1))
+    outputs[name] = forward(augment(batch, augment_key, options), dropout_key)
+  return outputs
+
+
 def train_step(state: TrainState, batch: Mapping[str, Mapping[str, jax.Array]], rng: jax.Array,
                *, terms: Mapping[str, tuple[objectives.Term, float]]) -> tuple[TrainState, Metrics]:
-  """One optimisation step on the weighted sum of the objective terms."""
+  """One optimisation step on the weighted sum of the objective terms.
+
+  The unlabelled batch is read only when a term asks for it, its augmented views only when a
+  term asks for them (`forward_views`); a forward pass no term reads is pruned by the compiler.
+  """
   step_rng = jax.random.fold_in(rng, state.step)
   labelled_rng, unlabelled_rng = jax.random.split(step_rng)
+  views = objectives.views(terms)
 
   def forward(params: Any, inputs: Mapping[str, jax.Array], key: jax.Array) -> Outputs:
     logits, aux = state.apply_fn({'params': params}, inputs, train=True, rngs={'dropout': key})
@@ -117,6 +136,8 @@ def train_step(state: TrainState, batch: Mapping[str, Mapping[str, jax.Array]], 
     unlabelled = None
     if objectives.uses_unlabelled(terms):
       unlabelled = forward(params, batch['unlabelled'], unlabelled_rng)
+      unlabelled = unlabelled._replace(views=forward_views(
+          functools.partial(forward, params), batch['unlabelled'], views, unlabelled_rng))
     total, values = objectives.combine(terms, labelled, unlabelled)
     return total, (values, labelled.logits)
 
