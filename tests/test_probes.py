@@ -6,14 +6,17 @@ import tensorflow as tf
 
 from configs import synthetic as synthetic_config
 from emorec.data import loader
+from emorec.experiments import compare
 from emorec.probes import cca, pca, run
 from emorec.probes.features import masked_mean, pool_split
 from emorec.training import train
 
 
 def tiny_config(**probe):
+  """The smoke corpus without style factors (their variance would fill PCA's components)."""
   config = synthetic_config.get_config('smoke')
   config.data.label_fraction = 0.25
+  config.data.synthetic.style_scale = 0.0
   config.probe.update(pca_components=8, cca_components=4, **probe)
   return config
 
@@ -128,3 +131,23 @@ def test_bad_probe_options_get_clear_errors(name, field, value, message):
     config[section][leaf] = value
   with pytest.raises(ValueError, match=message):
     run.run_probe(config, name)
+
+
+def test_comparisons_fit_a_probe_variant_instead_of_training(tmp_path):
+  config = synthetic_config.get_config('smoke')
+  results = compare.run_variants(config, [('LR probe', {'probe': 'lr', 'data.label_fraction': '0.5'})],
+                                 num_seeds=2, workdir=str(tmp_path))
+  assert 0.0 <= results['LR probe']['test/wa'] <= 1.0
+  assert not (tmp_path / '00').exists()  # nothing was trained
+
+
+def test_style_factors_survive_pooling_and_cca_on_unlabelled_utterances_removes_them():
+  """Style factors, independent across modalities, survive pooling: with few labels the raw
+  probe is misled by them, while CCA, fitted on every (unlabelled) training utterance, keeps
+  what the modalities share."""
+  config = synthetic_config.get_config('smoke')
+  config.data.synthetic.update(num_train=2000, style_scale=4.0)
+  config.data.label_fraction = 0.03
+  config.probe.update(cca_components=8, cca_pairs='text-audio')
+  results = run.run_probes(config, ('lr', 'cca'))
+  assert results['cca']['test/wa'] > results['lr']['test/wa'] + 0.03

@@ -9,9 +9,12 @@ from typing import Mapping, Sequence
 import ml_collections
 
 from emorec.experiments import config_args, report
+from emorec.probes import run
 from emorec.training import train
 
 Variant = tuple[str, dict[str, str]]
+# The override naming a linear probe to fit instead of a network to train.
+PROBE = 'probe'
 # (title, metric key) of the table's columns, for single-label and multi-label corpora.
 Columns = Sequence[tuple[str, str]]
 _COLUMNS = (('WA', 'test/wa'), ('UA', 'test/ua'), ('weighted F1', 'test/weighted_f1'),
@@ -49,13 +52,20 @@ def run_variants(config: ml_collections.ConfigDict, variants: Sequence[Variant],
   """Trains every variant as a `num_seeds` ensemble; returns each one's summarised metrics.
 
   Variant i runs in `workdir/{i:02d}` (rerunning resumes it) and `workdir/results.json` is
-  rewritten after each one, so a long comparison can be watched and restarted.
+  rewritten after each one, so a long comparison can be watched and restarted. A variant
+  whose overrides name a `probe` (`'CCA probe:probe=cca'`, see `emorec.probes.run.PROBES`)
+  fits that probe on the variant's config instead of training (deterministic: no seed spread).
   """
   results = {}
   for index, (name, overrides) in enumerate(variants):
-    variant = config_args.apply_overrides(config, {**overrides, 'num_seeds': str(num_seeds)})
-    run_dir = os.path.join(workdir, f'{index:02d}')
-    results[name] = train.train_and_evaluate(variant, run_dir, quiet=True).metrics
+    probe = overrides.get(PROBE)
+    fields = {k: v for k, v in overrides.items() if k != PROBE}
+    variant = config_args.apply_overrides(config, {**fields, 'num_seeds': str(num_seeds)})
+    if probe:
+      results[name] = run.run_probe(variant, probe)
+    else:
+      run_dir = os.path.join(workdir, f'{index:02d}')
+      results[name] = train.train_and_evaluate(variant, run_dir, quiet=True).metrics
     save(results, os.path.join(workdir, 'results.json'))
   return results
 
