@@ -7,7 +7,7 @@ RSS, FLOPs per train step and the achieved share of a dense matmul peak measured
 from absl import flags
 from ml_collections import config_flags
 
-from emorec.experiments import benchmark, cli, report
+from emorec.experiments import benchmark, launcher, report
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config file to measure.')
 _STEPS = flags.DEFINE_integer('steps', 20, 'Train/eval steps per timed repeat.')
@@ -23,4 +23,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config'])
-  cli.run(main)
+  launcher.run(main)

@@ -14,7 +14,7 @@ LOW and HIGH that METHOD closes at LOW, e.g. `CMDM,supervised,10%,100%`.
 from absl import flags
 from ml_collections import config_flags
 
-from emorec.experiments import cli, compare
+from emorec.experiments import compare, launcher
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file.')
 _VARIANTS = flags.DEFINE_multi_string('variant', [], 'name:field=value;field=value')
@@ -53,4 +53,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config'])
-  cli.run(main)
+  launcher.run(main)

@@ -36,7 +36,7 @@ from absl import flags
 from emorec.analysis import plots
 from emorec.data import loader, pooled
 from emorec.evaluation import metrics, predictions
-from emorec.experiments import cli, compare, config_args, report
+from emorec.experiments import compare, config_args, launcher, report
 from emorec.probes import logistic_regression as lr
 
 ENCODERS = {'meanpool': {'model.encoder': 'meanpool'},
@@ -189,4 +189,4 @@ def main(argv: Sequence[str]) -> None:
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['features_dir'])
-  cli.run(main)
+  launcher.run(main)

@@ -24,7 +24,7 @@ from ml_collections import config_flags
 
 from emorec.analysis import plots
 from emorec.evaluation import predictions
-from emorec.experiments import cli, report
+from emorec.experiments import launcher, report
 
 _CONFIG = config_flags.DEFINE_config_file(
     'config', None, 'Config file the run was trained with, e.g. configs/cmdm.py[:arg].',
@@ -69,4 +69,4 @@ def main(argv: list[str]) -> None:
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['plots'])
-  cli.run(main)
+  launcher.run(main)

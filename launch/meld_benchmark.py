@@ -40,7 +40,7 @@ from absl import flags
 
 from emorec.data import loader, pooled
 from emorec.data.corpus import Corpus
-from emorec.experiments import cli, compare, config_args, report
+from emorec.experiments import compare, config_args, launcher, report
 from emorec.probes import logistic_regression as lr
 
 _FEATURES_DIR = flags.DEFINE_string('features_dir', None, 'MELD lexical features (*.npz).')
@@ -167,4 +167,4 @@ def main(argv: Sequence[str]) -> None:
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['features_dir'])
-  cli.run(main)
+  launcher.run(main)

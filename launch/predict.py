@@ -24,7 +24,7 @@ from ml_collections import config_flags
 
 from emorec.data import loader, text_corpus
 from emorec.evaluation import inference
-from emorec.experiments import cli, config_args
+from emorec.experiments import config_args, launcher
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config the run was trained with.',
                                           lock_config=True)
@@ -80,4 +80,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config', 'workdir'])
-  cli.run(main)
+  launcher.run(main)

@@ -5,22 +5,21 @@
 what each fits); the corpus is pooled once for all of them. Prints validation and test WA/UA.
 """
 
-import sys
-
 from absl import app, flags
+from ml_collections import config_flags
 
-# The trainer's --config flag (and its one-line override checks) come with this import.
-from emorec.experiments import cli
+from emorec.experiments import launcher
 from emorec.probes import run
 from emorec.training import seeds
 
+_CONFIG = config_flags.DEFINE_config_file('config', None, 'Config whose corpus is probed.')
 _PROBES = flags.DEFINE_list('probe', ['lr'], f'Probes: {", ".join(run.PROBES)}.')
 
 
 def main(argv):
   if len(argv) > 1:
     raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  config = flags.FLAGS.config
+  config = _CONFIG.value
   for name in _PROBES.value:
     if name not in run.PROBES:
       raise app.UsageError(f'--probe: unknown probe {name!r}; choose from {", ".join(run.PROBES)}.')
@@ -34,9 +33,5 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  error = cli.check_command_line(sys.argv)
-  if error:
-    print(error, file=sys.stderr)
-    sys.exit(2)
   flags.mark_flags_as_required(['config'])
-  app.run(main)
+  launcher.run(main)

@@ -8,7 +8,7 @@ measured side by side in this one process.
 from absl import flags
 from ml_collections import config_flags
 
-from emorec.experiments import benchmark, cli, report
+from emorec.experiments import benchmark, launcher, report
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config file to measure.')
 _SEEDS = flags.DEFINE_list('num_seeds', ['1', '2', '4', '8'], 'Ensemble sizes to time.')
@@ -33,4 +33,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config'])
-  cli.run(main)
+  launcher.run(main)

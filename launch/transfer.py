@@ -29,7 +29,7 @@ from absl import app, flags
 from ml_collections import config_flags
 
 from emorec.evaluation import inference
-from emorec.experiments import cli, compare, config_args, label_transfer
+from emorec.experiments import compare, config_args, label_transfer, launcher
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Source config (corpus A).')
 _TARGET = flags.DEFINE_string('target', '', "Target config spec ('configs/x.py:args'): corpus B.")
@@ -57,4 +57,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config'])
-  cli.run(main)
+  launcher.run(main)

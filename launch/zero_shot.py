@@ -15,7 +15,7 @@ from absl import flags
 from ml_collections import config_flags
 
 from emorec.data import loader
-from emorec.experiments import cli, zero_shot
+from emorec.experiments import launcher, zero_shot
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file.')
 _HELD_OUT = flags.DEFINE_list('held_out', None, 'Emotions to hold out, one at a time.')
@@ -34,4 +34,4 @@ def main(argv):
 
 if __name__ == '__main__':
   flags.mark_flags_as_required(['config', 'held_out'])
-  cli.run(main)
+  launcher.run(main)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from emorec import objectives
-from emorec.experiments import config_args, cli
+from emorec.experiments import config_args, launcher
 from emorec.training import sharding, train
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -98,7 +98,7 @@ def test_overrides_convert_to_the_field_type():
 def test_command_line_overrides_are_read_in_both_spellings():
   argv = ['train.py', '--config', 'configs/cmdm.py:smoke', '--config.train.num_steps=3',
           '--config.model.hidden', '8', '--workdir=/tmp/x', '--config.cmdm.mmd_on_labelled']
-  assert cli.config_arguments(argv) == ('configs/cmdm.py:smoke', {
+  assert launcher.config_arguments(argv) == ('configs/cmdm.py:smoke', {
       'train.num_steps': '3', 'model.hidden': '8', 'cmdm.mmd_on_labelled': 'true'})
 
 

@@ -146,7 +146,7 @@ class SyntheticSpec:
   nuisance_scale: float = 0.5
   nuisance_components: int = 3
   style_dim: int = 16
-  style_scale: float = 3.0
+  style_scale: float = 4.0
   conflict_share: float = 0.05
   conflict_kind: str = 'mixed'
   multi_label: bool = False
