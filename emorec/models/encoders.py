@@ -14,6 +14,8 @@ import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
+from emorec.models import recurrent
+
 _Value = TypeVar('_Value')
 
 
@@ -84,25 +86,17 @@ def _edge_steps(states: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
   return jnp.where((lengths > 0)[:, None], edges, 0.0)
 
 
-_CELLS: dict[str, Callable[..., nn.RNNCellBase]] = {
-    'gru': nn.GRUCell,
-    'lstm': nn.OptimizedLSTMCell,
-}
 # Each maps the stacked directions [directions, ..., width] to [..., hidden].
 _MERGES = {'concat': _concat_directions, 'sum': _sum_directions}
 # Each maps the stacked directions [directions, B, T, width] to [directions, B, width].
 _POOLINGS = {'mean': masked_mean, 'last': _edge_steps}
 
 
-def _stack_directions(forward: jnp.ndarray, backward: jnp.ndarray) -> jnp.ndarray:
-  return jnp.stack([forward, backward])
-
-
 class RecurrentEncoder(nn.Module):
   """Stacked uni- or bidirectional GRU/LSTM over the real frames, pooled over time.
 
-  Padding must follow the real frames (the layout of padded batches): sequence lengths are
-  the mask sums.
+  Each layer is a ``recurrent.FusedRecurrentLayer``. Padding must follow the real frames (the
+  layout of padded batches): the backward direction starts at each sequence's last real frame.
 
   Attributes:
     hidden: code width. Each direction has ``hidden`` units when directions are summed (or
@@ -114,6 +108,8 @@ class RecurrentEncoder(nn.Module):
     merge: how directions combine: 'concat' or 'sum'.
     pooling: 'mean' over real frames, or 'last': the forward state at the last real frame
       and the backward state at the first.
+    unroll: recurrent steps per loop iteration of the scan.
+    implementation: 'scan' (any device) or 'cudnn' (LSTM on a CUDA GPU).
   """
 
   hidden: int
@@ -123,6 +119,8 @@ class RecurrentEncoder(nn.Module):
   bidirectional: bool = True
   merge: str = 'concat'
   pooling: str = 'mean'
+  unroll: int = 1
+  implementation: str = 'scan'
 
   @nn.nowrap
   def _units(self) -> int:
@@ -134,28 +132,21 @@ class RecurrentEncoder(nn.Module):
 
   @nn.nowrap
   def _layer(self, index: int) -> nn.Module:
-    cell = lookup('cell', self.cell, _CELLS)
-
-    def rnn(**kwargs) -> nn.RNN:
-      # An unbound cell (parent=None) is adopted by its RNN: layer_<i>[/<direction>]/cell.
-      return nn.RNN(cell(self._units(), parent=None), **kwargs)
-
-    if self.bidirectional:
-      return nn.Bidirectional(rnn(parent=None), rnn(parent=None), merge_fn=_stack_directions,
-                              name=f'layer_{index}')
-    return rnn(name=f'layer_{index}')
+    if self.unroll < 1:
+      raise ValueError(f'unroll={self.unroll}; a scan unrolls at least one step')
+    return recurrent.FusedRecurrentLayer(
+        self._units(), lookup('cell', self.cell, recurrent.CELLS), self.bidirectional,
+        self.unroll,
+        lookup('recurrent implementation', self.implementation, recurrent.IMPLEMENTATIONS),
+        name=f'layer_{index}')
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, mask: jnp.ndarray, *, train: bool) -> jnp.ndarray:
     merge = lookup('merge', self.merge, _MERGES)
     pool = lookup('pooling', self.pooling, _POOLINGS)
-    lengths = jnp.sum(mask, axis=-1).astype(jnp.int32)
     x = zero_padding(x, mask)
     for i in range(self.num_layers):
-      states = self._layer(i)(x, seq_lengths=lengths)
-      if not self.bidirectional:
-        states = states[None]
-      states = nn.Dropout(self.dropout, deterministic=not train)(states)
+      states = nn.Dropout(self.dropout, deterministic=not train)(self._layer(i)(x, mask))
       x = merge(states)
     return merge(pool(states, mask))
 
