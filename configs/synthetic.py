@@ -57,6 +57,10 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config.model.bidirectional = True
   config.model.merge_directions = 'concat'
   config.model.pooling = 'mean'
+  # Recurrent encoders: 'flax' (flax's cells) | 'fused' (recurrent.FusedRecurrentLayer) |
+  # 'cudnn' (the fused layer through cuDNN: LSTM, CUDA GPU); steps per loop iteration (fused).
+  config.model.recurrent_implementation = 'flax'
+  config.model.recurrent_unroll = 1
   # Fusion of the modality codes: concat | attention.
   config.model.fusion = args.fusion
   config.model.fusion_hidden = 128

@@ -21,7 +21,8 @@ def random_batch(seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def encoder(cell: str, **fields) -> encoders.RecurrentEncoder:
-  fields = {'num_layers': 2, 'merge': 'sum', 'pooling': 'last', **fields}
+  fields = {'num_layers': 2, 'merge': 'sum', 'pooling': 'last', 'implementation': 'fused',
+            **fields}
   return encoders.RecurrentEncoder(hidden=UNITS, cell=cell, **fields)
 
 

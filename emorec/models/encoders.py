@@ -86,17 +86,28 @@ def _edge_steps(states: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
   return jnp.where((lengths > 0)[:, None], edges, 0.0)
 
 
+# The cells of the 'flax' implementation.
+_FLAX_CELLS: dict[str, Callable[..., nn.RNNCellBase]] = {
+    'gru': nn.GRUCell,
+    'lstm': nn.OptimizedLSTMCell,
+}
 # Each maps the stacked directions [directions, ..., width] to [..., hidden].
 _MERGES = {'concat': _concat_directions, 'sum': _sum_directions}
 # Each maps the stacked directions [directions, B, T, width] to [directions, B, width].
 _POOLINGS = {'mean': masked_mean, 'last': _edge_steps}
+# Recurrent implementations: flax's cells in nn.RNN (None), or a fused layer function.
+_RECURRENT_IMPLEMENTATIONS = {'flax': None, **recurrent.IMPLEMENTATIONS}
+
+
+def _stack_directions(forward: jnp.ndarray, backward: jnp.ndarray) -> jnp.ndarray:
+  return jnp.stack([forward, backward])
 
 
 class RecurrentEncoder(nn.Module):
   """Stacked uni- or bidirectional GRU/LSTM over the real frames, pooled over time.
 
-  Each layer is a ``recurrent.FusedRecurrentLayer``. Padding must follow the real frames (the
-  layout of padded batches): the backward direction starts at each sequence's last real frame.
+  Padding must follow the real frames (the layout of padded batches): sequence lengths are
+  the mask sums, and the backward direction starts at each sequence's last real frame.
 
   Attributes:
     hidden: code width. Each direction has ``hidden`` units when directions are summed (or
@@ -108,8 +119,11 @@ class RecurrentEncoder(nn.Module):
     merge: how directions combine: 'concat' or 'sum'.
     pooling: 'mean' over real frames, or 'last': the forward state at the last real frame
       and the backward state at the first.
-    unroll: recurrent steps per loop iteration of the scan.
-    implementation: 'scan' (any device) or 'cudnn' (LSTM on a CUDA GPU).
+    implementation: 'flax' (flax's cells in ``nn.RNN``, parameters
+      ``layer_<i>[/forward_rnn|backward_rnn]/cell``), 'fused'
+      (``recurrent.FusedRecurrentLayer``, parameters ``layer_<i>/input_kernel`` etc.) or
+      'cudnn' (the fused layer's parameters through cuDNN: LSTM on a CUDA GPU).
+    unroll: recurrent steps per loop iteration ('fused').
   """
 
   hidden: int
@@ -119,8 +133,8 @@ class RecurrentEncoder(nn.Module):
   bidirectional: bool = True
   merge: str = 'concat'
   pooling: str = 'mean'
+  implementation: str = 'flax'
   unroll: int = 1
-  implementation: str = 'scan'
 
   @nn.nowrap
   def _units(self) -> int:
@@ -131,14 +145,37 @@ class RecurrentEncoder(nn.Module):
     return self.hidden // 2
 
   @nn.nowrap
-  def _layer(self, index: int) -> nn.Module:
+  def _flax_layer(self, index: int) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
+    cell = lookup('cell', self.cell, _FLAX_CELLS)
+
+    def rnn(**kwargs) -> nn.RNN:
+      # An unbound cell (parent=None) is adopted by its RNN: layer_<i>[/<direction>]/cell.
+      return nn.RNN(cell(self._units(), parent=None), **kwargs)
+
+    if self.bidirectional:
+      layer = nn.Bidirectional(rnn(parent=None), rnn(parent=None), merge_fn=_stack_directions,
+                               name=f'layer_{index}')
+    else:
+      layer = rnn(name=f'layer_{index}')
+
+    def run(x: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
+      states = layer(x, seq_lengths=jnp.sum(mask, axis=-1).astype(jnp.int32))
+      return states if self.bidirectional else states[None]
+
+    return run
+
+  @nn.nowrap
+  def _layer(self, index: int) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
+    """Layer ``index``: (x [B, T, D], mask [B, T]) -> states [directions, B, T, units]."""
+    implementation = lookup('recurrent implementation', self.implementation,
+                            _RECURRENT_IMPLEMENTATIONS)
+    if implementation is None:
+      return self._flax_layer(index)
     if self.unroll < 1:
-      raise ValueError(f'unroll={self.unroll}; a scan unrolls at least one step')
+      raise ValueError(f'unroll={self.unroll}; a loop iteration runs at least one step')
     return recurrent.FusedRecurrentLayer(
         self._units(), lookup('cell', self.cell, recurrent.CELLS), self.bidirectional,
-        self.unroll,
-        lookup('recurrent implementation', self.implementation, recurrent.IMPLEMENTATIONS),
-        name=f'layer_{index}')
+        self.unroll, implementation, name=f'layer_{index}')
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, mask: jnp.ndarray, *, train: bool) -> jnp.ndarray:

@@ -20,7 +20,7 @@ parameters split per gate, the LSTM bias on their state terms), fused:
      each step's gate cotangents; the recurrent kernel's gradient is then one matmul over all
      steps instead of an accumulation inside every step.
 
-On a CUDA GPU, ``implementation='cudnn'`` runs an LSTM layer through cuDNN
+On a CUDA GPU, ``cudnn_layer`` runs an LSTM layer through cuDNN
 (``jax.experimental.rnn``) with the same parameters.
 """
 
@@ -187,10 +187,10 @@ def cudnn_layer(cell: Cell, params: LayerParams, x: jnp.ndarray, mask: jnp.ndarr
   """``scan_layer`` through cuDNN (``jax.experimental.rnn``): LSTM on a CUDA GPU only."""
   del unroll
   if cell is not CELLS['lstm']:
-    raise ValueError("recurrent implementation 'cudnn' runs LSTMs only; use 'scan' for GRUs")
+    raise ValueError("recurrent implementation 'cudnn' runs LSTMs only; use 'fused' for GRUs")
   if jax.default_backend() != 'gpu':
     raise ValueError(f"recurrent implementation 'cudnn' needs a CUDA GPU; the default JAX "
-                     f"backend is {jax.default_backend()!r}: use 'scan'")
+                     f"backend is {jax.default_backend()!r}: use 'fused' or 'flax'")
   from jax.experimental import rnn  # pylint: disable=g-import-not-at-top
 
   directions, input_size, width = params.input_kernel.shape
@@ -207,7 +207,7 @@ def cudnn_layer(cell: Cell, params: LayerParams, x: jnp.ndarray, mask: jnp.ndarr
 
 
 # Each runs one fused layer: (cell, params, x [B, T, D], mask [B, T], unroll=) -> [K, B, T, H].
-IMPLEMENTATIONS = {'scan': scan_layer, 'cudnn': cudnn_layer}
+IMPLEMENTATIONS = {'fused': scan_layer, 'cudnn': cudnn_layer}
 
 
 def _orthogonal_gates(gates: int) -> nn.initializers.Initializer:
