@@ -54,15 +54,16 @@ _SEED_REPEATS = flags.DEFINE_integer('seed_repeats', 3, 'Timed repeats per ensem
 
 def lstm_matmul_flops(params: Mapping[str, Any], batch: Mapping[str, np.ndarray]) -> float:
   """FLOPs of one train step's recurrent matmuls over every frame of ``batch``: each layer's
-  frame and state projections forward, and twice as many backward."""
+  frame and state projections (every kernel of an encoder, in either parameter layout)
+  forward, and twice as many backward."""
   flops = 0.0
   for name, encoder in params.items():
     if not name.startswith('encoder_'):
       continue
     frames = np.prod(batch[name[len('encoder_'):]].shape[:2])
-    for layer in encoder.values():
-      weights = np.prod(layer['input_kernel'].shape) + np.prod(layer['recurrent_kernel'].shape)
-      flops += 3 * 2 * frames * weights
+    for path, leaf in jax.tree_util.tree_leaves_with_path(encoder):
+      if 'kernel' in jax.tree_util.keystr(path):
+        flops += 3 * 2 * frames * np.prod(leaf.shape)
   return flops
 
 
