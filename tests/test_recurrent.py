@@ -125,3 +125,15 @@ def test_cudnn_gru_and_unknown_implementations_are_clear_errors():
     encoder('lstm', implementation='pallas').init(jax.random.key(0), x, mask, train=False)
   with pytest.raises(ValueError, match='unroll=0'):
     encoder('lstm', unroll=0).init(jax.random.key(0), x, mask, train=False)
+
+
+def test_config_fields_choose_the_implementation_and_unroll():
+  from emorec import models  # pylint: disable=g-import-not-at-top
+  from tests import test_models  # pylint: disable=g-import-not-at-top
+  config = test_models.model_config(recurrent_implementation='fused', recurrent_unroll=2)
+  model = models.build_model(config, test_models.DIMS, test_models.NUM_CLASSES)
+  assert model.encoder_options['implementation'] == 'fused'
+  assert model.encoder_options['unroll'] == 2
+  # Configs without the fields keep the encoder's defaults.
+  assert 'implementation' not in models.build_model(
+      test_models.model_config(), test_models.DIMS, test_models.NUM_CLASSES).encoder_options
