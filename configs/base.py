@@ -76,6 +76,10 @@ def _model(encoder: str, fusion: str) -> ml_collections.ConfigDict:
   model.bidirectional = True
   model.merge_directions = 'concat'
   model.pooling = 'mean'
+  # Recurrent encoders: 'flax' (flax's cells) | 'fused' (recurrent.FusedRecurrentLayer) |
+  # 'cudnn' (the fused layer through cuDNN: LSTM, CUDA GPU); steps per loop iteration (fused).
+  model.recurrent_implementation = 'flax'
+  model.recurrent_unroll = 1
   # Fusion of the modality codes: concat | attention.
   model.fusion = fusion
   model.fusion_hidden = 128

@@ -56,8 +56,17 @@ class StepTiming:
   flops: float
 
 
-def time_train_step(experiment: train.Experiment, *, steps: int, repeats: int) -> StepTiming:
-  """Times the compiled train step on one fixed global batch (input pipeline excluded)."""
+@dataclasses.dataclass(frozen=True)
+class TrainSteps:
+  """A compiled train step on one fixed global batch: ``run(n)`` takes n steps and blocks."""
+
+  compile_seconds: float
+  flops: float
+  run: Callable[[int], None]
+
+
+def compiled_train_steps(experiment: train.Experiment) -> TrainSteps:
+  """Compiles the train step and warms it up (input pipeline excluded)."""
   state = experiment.initial_state()
   _, dropout_rng = experiment.rngs()
   batch = sharding.to_global(next(experiment.train_batches(0)), experiment.mesh)
@@ -65,15 +74,23 @@ def time_train_step(experiment: train.Experiment, *, steps: int, repeats: int) -
   compiled = experiment.train_step().lower(state, batch, dropout_rng).compile()
   compile_seconds = time.perf_counter() - start
 
-  def train_steps():
+  def train_steps(count: int) -> None:
     nonlocal state
-    for _ in range(steps):
+    for _ in range(count):
       state, metrics = compiled(state, batch, dropout_rng)
     jax.block_until_ready(metrics)
 
-  train_steps()
-  return StepTiming(compile_seconds, median_seconds(train_steps, repeats) / steps,
-                    _flops(compiled))
+  train_steps(1)
+  return TrainSteps(compile_seconds, _flops(compiled), train_steps)
+
+
+def time_train_step(experiment: train.Experiment, *, steps: int, repeats: int) -> StepTiming:
+  """Times the compiled train step on one fixed global batch (input pipeline excluded)."""
+  train_steps = compiled_train_steps(experiment)
+  train_steps.run(steps)
+  return StepTiming(train_steps.compile_seconds,
+                    median_seconds(lambda: train_steps.run(steps), repeats) / steps,
+                    train_steps.flops)
 
 
 def run(config: ml_collections.ConfigDict, *, steps: int = 20, repeats: int = 5,

@@ -11,6 +11,9 @@
   bidirectional: also run right to left (gru, lstm).
   merge_directions: 'concat' (each direction hidden // 2 wide) | 'sum' (gru, lstm).
   pooling: 'mean' over real frames | 'last' real frame of each direction (gru, lstm).
+  recurrent_implementation: 'flax' | 'fused' | 'cudnn' (lstm on a CUDA GPU) (gru, lstm;
+    optional, default 'flax'; see ``encoders.RecurrentEncoder``).
+  recurrent_unroll: recurrent steps per loop iteration of 'fused' (optional, default 1).
   fusion: fusion of the codes: 'concat' | 'attention'.
   fusion_hidden: width of the fused representation (concat: 0 keeps the concatenation).
   dropout: rate inside the encoders and on the fused representation.
@@ -70,7 +73,10 @@ __all__ = [
 
 # Config fields that only some encoders read: {encoder: {encoder field: config field}}.
 _RECURRENT_OPTIONS = {
-    'bidirectional': 'bidirectional', 'merge': 'merge_directions', 'pooling': 'pooling'}
+    'bidirectional': 'bidirectional', 'merge': 'merge_directions', 'pooling': 'pooling',
+    'unroll': 'recurrent_unroll', 'implementation': 'recurrent_implementation'}
+# Encoder options a config may leave out (the encoder's default then applies).
+_OPTIONAL_OPTIONS = ('recurrent_unroll', 'recurrent_implementation')
 _ENCODER_OPTIONS = {
     'gru': _RECURRENT_OPTIONS,
     'lstm': _RECURRENT_OPTIONS,
@@ -158,7 +164,8 @@ def build_model(model_config: ml_collections.ConfigDict, modality_dims: Mapping[
   if autoencoder.get('reconstruction'):
     lookup('reconstruction', autoencoder['reconstruction'], DECODERS)
   options = {field: model_config[config_field] for field, config_field
-             in _ENCODER_OPTIONS.get(model_config.encoder, {}).items()}
+             in _ENCODER_OPTIONS.get(model_config.encoder, {}).items()
+             if config_field in model_config or config_field not in _OPTIONAL_OPTIONS}
   head = lookup('head', model_config.get('head', 'classifier'), _HEADS)
   model_class, head_fields = head(model_config, modalities, labels)
   return model_class(

@@ -14,6 +14,7 @@ import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
 
+from emorec.models import recurrent
 from emorec.registry import lookup
 
 
@@ -77,7 +78,8 @@ def _edge_steps(states: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
   return jnp.where((lengths > 0)[:, None], edges, 0.0)
 
 
-_CELLS: dict[str, Callable[..., nn.RNNCellBase]] = {
+# The cells of the 'flax' implementation.
+_FLAX_CELLS: dict[str, Callable[..., nn.RNNCellBase]] = {
     'gru': nn.GRUCell,
     'lstm': nn.OptimizedLSTMCell,
 }
@@ -85,6 +87,8 @@ _CELLS: dict[str, Callable[..., nn.RNNCellBase]] = {
 _MERGES = {'concat': _concat_directions, 'sum': _sum_directions}
 # Each maps the stacked directions [directions, B, T, width] to [directions, B, width].
 _POOLINGS = {'mean': masked_mean, 'last': _edge_steps}
+# Recurrent implementations: flax's cells in nn.RNN (None), or a fused layer function.
+_RECURRENT_IMPLEMENTATIONS = {'flax': None, **recurrent.IMPLEMENTATIONS}
 
 
 def _stack_directions(forward: jnp.ndarray, backward: jnp.ndarray) -> jnp.ndarray:
@@ -95,7 +99,7 @@ class RecurrentEncoder(nn.Module):
   """Stacked uni- or bidirectional GRU/LSTM over the real frames, pooled over time.
 
   Padding must follow the real frames (the layout of padded batches): sequence lengths are
-  the mask sums.
+  the mask sums, and the backward direction starts at each sequence's last real frame.
 
   Attributes:
     hidden: code width. Each direction has ``hidden`` units when directions are summed (or
@@ -107,6 +111,11 @@ class RecurrentEncoder(nn.Module):
     merge: how directions combine: 'concat' or 'sum'.
     pooling: 'mean' over real frames, or 'last': the forward state at the last real frame
       and the backward state at the first.
+    implementation: 'flax' (flax's cells in ``nn.RNN``, parameters
+      ``layer_<i>[/forward_rnn|backward_rnn]/cell``), 'fused'
+      (``recurrent.FusedRecurrentLayer``, parameters ``layer_<i>/input_kernel`` etc.) or
+      'cudnn' (the fused layer's parameters through cuDNN: LSTM on a CUDA GPU).
+    unroll: recurrent steps per loop iteration ('fused').
   """
 
   hidden: int
@@ -116,6 +125,8 @@ class RecurrentEncoder(nn.Module):
   bidirectional: bool = True
   merge: str = 'concat'
   pooling: str = 'mean'
+  implementation: str = 'flax'
+  unroll: int = 1
 
   @nn.nowrap
   def _units(self) -> int:
@@ -126,29 +137,45 @@ class RecurrentEncoder(nn.Module):
     return self.hidden // 2
 
   @nn.nowrap
-  def _layer(self, index: int) -> nn.Module:
-    cell = lookup('cell', self.cell, _CELLS)
+  def _flax_layer(self, index: int) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
+    cell = lookup('cell', self.cell, _FLAX_CELLS)
 
     def rnn(**kwargs) -> nn.RNN:
       # An unbound cell (parent=None) is adopted by its RNN: layer_<i>[/<direction>]/cell.
       return nn.RNN(cell(self._units(), parent=None), **kwargs)
 
     if self.bidirectional:
-      return nn.Bidirectional(rnn(parent=None), rnn(parent=None), merge_fn=_stack_directions,
-                              name=f'layer_{index}')
-    return rnn(name=f'layer_{index}')
+      layer = nn.Bidirectional(rnn(parent=None), rnn(parent=None), merge_fn=_stack_directions,
+                               name=f'layer_{index}')
+    else:
+      layer = rnn(name=f'layer_{index}')
+
+    def run(x: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
+      states = layer(x, seq_lengths=jnp.sum(mask, axis=-1).astype(jnp.int32))
+      return states if self.bidirectional else states[None]
+
+    return run
+
+  @nn.nowrap
+  def _layer(self, index: int) -> Callable[[jnp.ndarray, jnp.ndarray], jnp.ndarray]:
+    """Layer ``index``: (x [B, T, D], mask [B, T]) -> states [directions, B, T, units]."""
+    implementation = lookup('recurrent implementation', self.implementation,
+                            _RECURRENT_IMPLEMENTATIONS)
+    if implementation is None:
+      return self._flax_layer(index)
+    if self.unroll < 1:
+      raise ValueError(f'unroll={self.unroll}; a loop iteration runs at least one step')
+    return recurrent.FusedRecurrentLayer(
+        self._units(), lookup('cell', self.cell, recurrent.CELLS), self.bidirectional,
+        self.unroll, implementation, name=f'layer_{index}')
 
   @nn.compact
   def __call__(self, x: jnp.ndarray, mask: jnp.ndarray, *, train: bool) -> jnp.ndarray:
     merge = lookup('merge', self.merge, _MERGES)
     pool = lookup('pooling', self.pooling, _POOLINGS)
-    lengths = jnp.sum(mask, axis=-1).astype(jnp.int32)
     x = zero_padding(x, mask)
     for i in range(self.num_layers):
-      states = self._layer(i)(x, seq_lengths=lengths)
-      if not self.bidirectional:
-        states = states[None]
-      states = nn.Dropout(self.dropout, deterministic=not train)(states)
+      states = nn.Dropout(self.dropout, deterministic=not train)(self._layer(i)(x, mask))
       x = merge(states)
     return merge(pool(states, mask))
 
