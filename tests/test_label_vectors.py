@@ -1,6 +1,5 @@
 """The packaged lexicon, user vectors for label words, and label tables built outside the models."""
 
-import gzip
 import pathlib
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import pytest
 from emorec.data import label_vectors, word_vectors
 from emorec.models import emotion_embedding
 from emorec.training import labels
+from tests.text_files import write_lines
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 USER = {'anger': [1.0, 0.0, 0.0], 'joy': [0.0, 1.0, 0.0], 'very': [0.0, 0.0, 2.0],
@@ -21,13 +21,7 @@ USER = {'anger': [1.0, 0.0, 0.0], 'joy': [0.0, 1.0, 0.0], 'very': [0.0, 0.0, 2.0
 def _text(path: pathlib.Path, header: bool = False) -> pathlib.Path:
   lines = ([f'{len(USER)} 3'] if header else []) + [
       ' '.join([w, *map(str, v)]) for w, v in USER.items()]
-  text = '\n'.join(lines) + '\n'
-  if path.suffix == '.gz':
-    with gzip.open(path, 'wt', encoding='utf-8') as f:
-      f.write(text)
-  else:
-    path.write_text(text, encoding='utf-8')
-  return path
+  return write_lines(path, lines)
 
 
 @pytest.fixture(params=['glove.txt', 'w2v.txt.gz', 'vectors.npz'])

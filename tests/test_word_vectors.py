@@ -1,12 +1,10 @@
 """Tests for the word-vector reader and the packaged emotion table."""
 
-import gzip
-import pathlib
-
 import numpy as np
 import pytest
 
 from emorec.data import word_vectors
+from tests.text_files import write_lines
 
 VECTORS = {
     'the': [0.1, 0.2, 0.3],
@@ -17,14 +15,6 @@ VECTORS = {
 }
 
 
-def _write(path: pathlib.Path, lines: list[str]) -> pathlib.Path:
-  text = ''.join(line + '\n' for line in lines)
-  if path.suffix == '.gz':
-    with gzip.open(path, 'wt', encoding='utf-8') as f:
-      f.write(text)
-  else:
-    path.write_text(text, encoding='utf-8')
-  return path
 
 
 def _vector_lines(trailing: str = '') -> list[str]:
@@ -35,7 +25,7 @@ def _vector_lines(trailing: str = '') -> list[str]:
 def vectors_file(request, tmp_path):
   header = [f'{len(VECTORS)} 3'] if request.param.startswith('w2v') else []
   trailing = ' ' if request.param.startswith('w2v') else ''
-  return _write(tmp_path / request.param, header + _vector_lines(trailing))
+  return write_lines(tmp_path / request.param, header + _vector_lines(trailing))
 
 
 def test_reads_requested_words_in_order(vectors_file):
@@ -76,13 +66,13 @@ def test_missing_words_skipped(vectors_file):
 
 
 def test_stops_reading_once_all_words_found(tmp_path):
-  path = _write(tmp_path / 'v.txt', _vector_lines() + ['broken line'])
+  path = write_lines(tmp_path / 'v.txt', _vector_lines() + ['broken line'])
   vectors, _ = word_vectors.read_word_vectors(path, ['the', 'sad'])
   assert vectors.shape == (2, 3)
 
 
 def test_word_with_spaces(tmp_path):
-  path = _write(tmp_path / 'v.txt', ['the 1 2', '. . . 3 4'])
+  path = write_lines(tmp_path / 'v.txt', ['the 1 2', '. . . 3 4'])
   vectors, _ = word_vectors.read_word_vectors(path, ['. . .'])
   np.testing.assert_array_equal(vectors, [[3.0, 4.0]])
 
@@ -101,7 +91,7 @@ def test_word_with_spaces(tmp_path):
     ],
 )
 def test_bad_lines_name_file_line_and_expectation(tmp_path, lines, line_number, expectation):
-  path = _write(tmp_path / 'bad.txt', lines)
+  path = write_lines(tmp_path / 'bad.txt', lines)
   with pytest.raises(ValueError) as error:
     word_vectors.read_word_vectors(path, ['anger'])
   message = str(error.value)
@@ -111,13 +101,13 @@ def test_bad_lines_name_file_line_and_expectation(tmp_path, lines, line_number, 
 
 @pytest.mark.parametrize('lines', [[], [''], ['3 300']])
 def test_empty_file(tmp_path, lines):
-  path = _write(tmp_path / 'empty.txt', lines)
+  path = write_lines(tmp_path / 'empty.txt', lines)
   with pytest.raises(ValueError, match='no vectors'):
     word_vectors.read_word_vectors(path, ['anger'])
 
 
 def test_truncated_word2vec_file(tmp_path):
-  path = _write(tmp_path / 'w2v.txt', ['3 2', 'the 1 2', 'anger 3 4'])
+  path = write_lines(tmp_path / 'w2v.txt', ['3 2', 'the 1 2', 'anger 3 4'])
   with pytest.raises(ValueError, match='header announces 3 vectors, file has 2'):
     word_vectors.read_word_vectors(path, ['joy'], on_missing='skip')
 
