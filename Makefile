@@ -23,11 +23,12 @@ train: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/python -m pyflakes emorec configs launch tests
 
+# One pytest worker per core; a test module's tests share a worker (and its module fixtures).
 test: lint
-	$(BIN)/python -m pytest -q tests $(ARGS)
+	$(BIN)/python -m pytest -q -n auto --dist loadscope tests $(ARGS)
 
 benchmark: $(STAMP)
 	$(BIN)/python launch/benchmark.py --config=$(CONFIG) $(ARGS)
 
 clean:
-	rm -rf runs .pytest_cache
+	rm -rf runs .pytest_cache .cache

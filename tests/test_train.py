@@ -16,6 +16,7 @@ from emorec import objectives
 from emorec.data import loader
 from emorec.models import build_model
 from emorec.training import checkpoints, sharding, train
+from tests import conftest
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -91,9 +92,10 @@ def test_loss_decreases_on_a_fixed_batch():
   assert losses[-1] < 0.5 * losses[0]
 
 
-def test_one_device_and_four_devices_agree(tmp_path):
+def test_one_device_and_four_devices_agree(smoke_run, tmp_path):
+  four, _ = smoke_run
+  assert jax.device_count() == 4
   one = train.train_and_evaluate(smoke_config(num_devices=1), str(tmp_path / 'one'), quiet=True)
-  four = train.train_and_evaluate(smoke_config(num_devices=4), str(tmp_path / 'four'), quiet=True)
   assert_trees_close(one.state.params, four.state.params, rtol=1e-4, atol=1e-5)
 
 
@@ -111,7 +113,7 @@ def _finished_steps(workdir):
 
 def _env(num_devices):
   env = dict(os.environ, PYTHONPATH=REPO, JAX_PLATFORMS='cpu')
-  env['XLA_FLAGS'] = f'--xla_force_host_platform_device_count={num_devices}'
+  env['XLA_FLAGS'] = conftest.xla_flags(num_devices)
   return env
 
 
@@ -129,15 +131,14 @@ def test_killed_run_resumes_to_the_same_parameters(tmp_path):
   assert finished and max(finished) < 30, f'the run was not interrupted: {finished}'
   subprocess.run(_train_command(workdir, *flags), env=_env(4), check=True,
                  capture_output=True)
-  uninterrupted = str(tmp_path / 'whole')
-  subprocess.run(_train_command(uninterrupted, *flags), env=_env(4), check=True,
-                 capture_output=True)
   steps = {'train.num_steps': 30}
-  assert_trees_close(saved_params(workdir, **steps), saved_params(uninterrupted, **steps),
-                     rtol=0, atol=0)
+  # The uninterrupted reference runs in this process, on the same four devices.
+  whole = train.train_and_evaluate(smoke_config(**steps, **{'train.checkpoint_every': 4}),
+                                   str(tmp_path / 'whole'), quiet=True)
+  assert_trees_close(saved_params(workdir, **steps), whole.state.params, rtol=0, atol=0)
 
 
-def test_two_processes_match_one(tmp_path):
+def test_two_processes_match_one(smoke_run, tmp_path):
   with socket.socket() as s:
     s.bind(('127.0.0.1', 0))
     port = s.getsockname()[1]
@@ -152,9 +153,8 @@ def test_two_processes_match_one(tmp_path):
   outputs = [p.communicate(timeout=300)[0].decode() for p in processes]
   for p, out in zip(processes, outputs):
     assert p.returncode == 0, out[-3000:]
-  single = str(tmp_path / 'one')
-  subprocess.run(_train_command(single), env=_env(4), check=True, capture_output=True)
-  assert_trees_close(saved_params(workdir), saved_params(single), rtol=1e-4, atol=1e-5)
+  one, _ = smoke_run
+  assert_trees_close(saved_params(workdir), one.state.params, rtol=1e-4, atol=1e-5)
 
 
 def test_sigterm_saves_and_stops(tmp_path):
