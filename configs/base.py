@@ -246,6 +246,11 @@ def _train() -> ml_collections.ConfigDict:
   train.max_checkpoints = 2
   # Stop after this many evaluations without a better validation score; 0 never stops early.
   train.early_stopping_evals = 0
+  # k > 0 cuts every train and evaluation batch's padding after its longest real sequence,
+  # rounded up to a multiple of k frames: real frames and masks unchanged (dropout draws
+  # follow the frame count), one compilation per count, one process only, not with the
+  # fixed-length spectrogram_cnn. 0: every batch keeps data.max_len frames.
+  train.trim_padding = 0
   return train
 
 

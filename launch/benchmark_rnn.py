@@ -3,7 +3,10 @@ r"""emorec's recurrent MTEE against the same network in PyTorch, side by side in
   python launch/benchmark_rnn.py --config=configs/transfer.py \
     --config.model.modality_hidden.text=300 --config.model.emotion_embedding.text_map=linear
 
-Both train on the same fixed labelled batch, PyTorch in a worker process of its own (forward, backward, clipping, Adam step). Timed
+Both train on the same fixed labelled batch, PyTorch in a worker process of its own (forward,
+backward, clipping, Adam step). emorec runs twice: padded to ``data.max_len`` as PyTorch is,
+and with ``train.trim_padding=K`` (``--trim_padding``), the batch cut after its longest real
+sequence; the PyTorch reference, like the authors' code, always runs over every frame. Timed
 repeats alternate (emorec, PyTorch, emorec, ...) so that both see the same machine load; the
 script prints the median samples/s of each, the ratio of the medians and the median of the
 ratios of adjacent repeats, and each side's share of a float32 matmul peak measured in the
@@ -51,6 +54,10 @@ _SEED_AXES = flags.DEFINE_list('seed_axis', ['sequential', 'vectorized'],
                                'Seed-axis modes to time (see emorec.training.seeds.over_seeds).')
 _SEED_STEPS = flags.DEFINE_integer('seed_steps', 3, 'Train steps per timed seed repeat.')
 _SEED_REPEATS = flags.DEFINE_integer('seed_repeats', 3, 'Timed repeats per ensemble size.')
+_TRIM = flags.DEFINE_integer(
+    'trim_padding', 4, 'Also time emorec with train.trim_padding=K, its batches cut after their '
+    "longest real sequence (0 skips); the PyTorch reference, like the authors' code, runs over "
+    'every padded frame.')
 
 
 def lstm_matmul_flops(params: Mapping[str, Any], batch: Mapping[str, np.ndarray]) -> float:
@@ -114,53 +121,73 @@ class TorchWorker:
     self.process.wait()
 
 
-def side_by_side(config) -> None:
+def _emorec_side(config) -> tuple[train.Experiment, benchmark.TrainSteps, dict[str, np.ndarray]]:
+  """The experiment of ``config``, its compiled train steps and its first labelled batch."""
   experiment = train.build_experiment(config)
-  emorec_steps = benchmark.compiled_train_steps(experiment)
+  steps = benchmark.compiled_train_steps(experiment)
   labelled = jax.device_get(next(experiment.train_batches(0)))['labelled']
   model = experiment.model
-  arrays = {k: labelled[k] for k in (*model.modalities, *(f'{m}_mask' for m in model.modalities),
-                                     'label')}
+  keys = (*model.modalities, *(f'{m}_mask' for m in model.modalities), 'label')
+  return experiment, steps, {k: labelled[k] for k in keys}
+
+
+def side_by_side(config) -> None:
+  padded_config = config.copy_and_resolve_references()
+  padded_config.train.trim_padding = 0
+  sides = {'emorec (JAX)': _emorec_side(padded_config)}
+  if _TRIM.value:
+    trimmed_config = config.copy_and_resolve_references()
+    trimmed_config.train.trim_padding = _TRIM.value
+    sides[f'emorec (JAX), padding cut (trim_padding={_TRIM.value})'] = _emorec_side(trimmed_config)
+  experiment, _, batch = sides['emorec (JAX)']
+  model = experiment.model
   options = {'modalities': list(model.modalities), 'num_layers': model.num_layers,
              'hidden': {m: model.modality_hidden.get(m, model.hidden) for m in model.modalities},
              'dropout': config.model.dropout, 'learning_rate': config.train.learning_rate,
              'grad_clip_norm': config.train.grad_clip_norm}
   steps = _STEPS.value
+  params = experiment.initial_state().params
+  flops = {name: lstm_matmul_flops(params, side_batch) for name, (_, _, side_batch) in sides.items()}
   with tempfile.TemporaryDirectory() as workdir:
-    worker = TorchWorker({**arrays, 'label_vectors': model.labels.vectors}, options, workdir)
-    runs = {'emorec (JAX)': timed(lambda: emorec_steps.run(steps))}
+    worker = TorchWorker({**batch, 'label_vectors': model.labels.vectors}, options, workdir)
+    runs = {name: timed(functools.partial(side_steps.run, steps))
+            for name, (_, side_steps, _) in sides.items()}
     for threads in map(int, _TORCH_THREADS.value):
       name = f'PyTorch, {threads} thread{"s" if threads > 1 else ""}'
       runs[name] = functools.partial(worker.seconds, threads, steps)
-    for run in list(runs.values())[1:]:
-      run()  # Warm-up.
+      flops[name] = flops['emorec (JAX)']
+      worker.seconds(threads, steps)  # Warm-up.
     seconds = interleaved_seconds(runs, _REPEATS.value)
     worker.close()
-  batch = arrays
   peak = benchmark.matmul_peak_flops()
-  flops = lstm_matmul_flops(experiment.initial_state().params, batch)
   samples = len(batch['label']) * steps
   rows = []
   for name, times in seconds.items():
     step = statistics.median(times) / steps
-    rows.append([name, f'{samples / statistics.median(times):.1f}',
-                 f'{1000 * step:.1f}', f'{flops / step / 1e9:.1f}',
-                 f'{flops / step / peak:.3f}'])
+    rows.append([name, f'{samples / statistics.median(times):.1f}', f'{1000 * step:.1f}',
+                 f'{flops[name] / 1e9:.2f}', f'{flops[name] / step / 1e9:.1f}',
+                 f'{flops[name] / step / peak:.3f}'])
+  frames = {name: {m: side_batch[m].shape[1] for m in model.modalities}
+            for name, (_, _, side_batch) in sides.items()}
+  compile_seconds = ', '.join(f'{s.compile_seconds:.1f}' for _, s, _ in sides.values())
   print(f'JAX {jax.__version__} on {jax.device_count()} {jax.default_backend()} device(s), '
         f'{len(os.sched_getaffinity(0))} cores; PyTorch in its own process, OMP_WAIT_POLICY='
         f'{OMP_WAIT_POLICY}; {_REPEATS.value} interleaved repeats of {steps} '
-        f'steps; batch {len(batch["label"])}; emorec compile {emorec_steps.compile_seconds:.1f} s')
-  print(f'float32 matmul peak {peak / 1e9:.1f} GFLOP/s; LSTM matmuls {flops / 1e9:.2f} GFLOP '
-        'per train step')
+        f'steps; batch {len(batch["label"])}; emorec compile {compile_seconds} s')
+  print(f'float32 matmul peak {peak / 1e9:.1f} GFLOP/s; frames per modality: {frames} '
+        '(PyTorch, as the authors\' code, runs over every padded frame)')
   print(report.markdown_table(
-      ['implementation', 'train samples/s', 'ms / step', 'GFLOP/s', 'share of matmul peak'],
-      rows))
-  jax_times = seconds.pop('emorec (JAX)')
-  for name, torch_times in seconds.items():
-    ratios = [t / j for j, t in zip(jax_times, torch_times)]
-    print(f'emorec / {name}: {statistics.median(torch_times) / statistics.median(jax_times):.2f}'
-          f' (ratio of medians); median of the {len(ratios)} adjacent-repeat ratios '
-          f'{statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}')
+      ['implementation', 'train samples/s', 'ms / step', 'LSTM GFLOP / step', 'GFLOP/s',
+       'share of matmul peak'], rows))
+  torch_names = [name for name in seconds if name.startswith('PyTorch')]
+  for emorec_name in sides:
+    for name in torch_names:
+      jax_times, torch_times = seconds[emorec_name], seconds[name]
+      ratios = [t / j for j, t in zip(jax_times, torch_times)]
+      print(f'{emorec_name} / {name}: '
+            f'{statistics.median(torch_times) / statistics.median(jax_times):.2f} (ratio of '
+            f'medians); median of the {len(ratios)} adjacent-repeat ratios '
+            f'{statistics.median(ratios):.2f}, range {min(ratios):.2f}-{max(ratios):.2f}')
 
 
 def seed_scaling(config) -> None:

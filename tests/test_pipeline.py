@@ -92,3 +92,46 @@ def test_nan_features_fail_with_the_modality_named():
                                 global_batch_size=4)
   with pytest.raises(tf.errors.InvalidArgumentError, match='NaN or inf in the text features'):
     next(stream.as_numpy_iterator())
+
+
+def _lengths_split(lengths) -> Split:
+  """Example i has lengths[i] frames, all equal to i + 1."""
+  table = tf.constant(lengths, tf.int32)
+
+  def example_fn(index):
+    frames = tf.fill(tf.stack([table[index], 2]), tf.cast(index + 1, tf.float32))
+    return {'text': frames, 'index': index}
+
+  return Split(labels=np.zeros(len(lengths), np.int64), example_fn=example_fn)
+
+
+@pytest.mark.parametrize('stream', ['train', 'eval'])
+def test_trimmed_batches_keep_every_real_frame_and_cut_only_padding(stream):
+  lengths = [1, 3, 2, 7, 5, 2, 1, 3, 9, 4, 2, 2]  # batches of 4: longest 7, 9, 4
+  split = _lengths_split(lengths)
+  common = {'modalities': ('text',), 'max_len': 8, 'keys': ('index',), 'global_batch_size': 4}
+
+  def batches(trim_padding):
+    if stream == 'train':
+      made = pipeline.train_stream(split, np.arange(len(lengths)), seed=1,
+                                   trim_padding=trim_padding, **common).take(3)
+    else:
+      made = pipeline.eval_stream(split, trim_padding=trim_padding, **common)
+    return list(made.as_numpy_iterator())
+
+  for full, cut in zip(batches(0), batches(3), strict=True):
+    longest = int(full['text_mask'].sum(1).max())
+    frames = cut['text'].shape[1]
+    assert frames == min(8, -(-longest // 3) * 3), (longest, frames)
+    np.testing.assert_array_equal(cut['text'], full['text'][:, :frames])
+    np.testing.assert_array_equal(cut['text_mask'], full['text_mask'][:, :frames])
+    assert not full['text_mask'][:, frames:].any()
+
+
+def test_trimming_needs_one_process_and_a_positive_multiple():
+  split = _lengths_split([2, 3])
+  common = {'modalities': ('text',), 'max_len': 4, 'keys': (), 'global_batch_size': 2, 'seed': 0}
+  with pytest.raises(ValueError, match='single process'):
+    pipeline.train_stream(split, np.arange(2), trim_padding=2, process_count=2, **common)
+  with pytest.raises(ValueError, match='positive frame multiple'):
+    pipeline.train_stream(split, np.arange(2), trim_padding=-1, **common)

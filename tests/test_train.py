@@ -190,3 +190,28 @@ def test_unknown_objective_term_is_named(tmp_path):
     config.objective.telepathy = 1.0
   with pytest.raises(ValueError, match="unknown objective term 'telepathy'"):
     train.train_and_evaluate(config, str(tmp_path), quiet=True)
+
+
+def test_trimmed_padding_changes_no_number_of_a_recurrent_step():
+  def first_step(trim_padding):
+    # Without dropout: its random draws follow the frame count, real frames included.
+    config = smoke_config(**{'data.max_len': 32, 'model.encoder': 'lstm', 'model.dropout': 0.0,
+                             'train.trim_padding': trim_padding})
+    experiment = train.build_experiment(config)
+    batch = next(experiment.train_batches(0))
+    state, metrics = experiment.train_step()(
+        experiment.initial_state(), sharding.to_global(batch, experiment.mesh),
+        experiment.rngs()[1])
+    return batch['labelled']['text'].shape[1], jax.device_get((state.params, metrics))
+
+  full_frames, full = first_step(0)
+  cut_frames, cut = first_step(4)
+  assert full_frames == 32 and cut_frames < 32 and cut_frames % 4 == 0
+  assert_trees_close(cut, full, rtol=1e-5, atol=1e-6)
+
+
+def test_trimming_refuses_a_fixed_length_encoder():
+  config = smoke_config(**{'train.trim_padding': 4})
+  config.model.modality_encoder.audio = 'spectrogram_cnn'
+  with pytest.raises(ValueError, match='spectrogram_cnn of audio'):
+    train.build_experiment(config)

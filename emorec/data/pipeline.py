@@ -97,6 +97,44 @@ def _shuffled_indices(indices: np.ndarray, seed: int, start: int) -> tf.data.Dat
   return tf.data.Dataset.range(first_epoch, _EPOCHS_FOREVER).flat_map(epoch).skip(offset)
 
 
+def _trimmed_fn(modalities: Sequence[str], max_len: int, multiple: int):
+  """Cuts a padded batch's frames of each modality after its longest real sequence, rounded up
+  to a multiple of ``multiple`` (at least one multiple, at most ``max_len``).
+
+  Frames are padded at the end, so the cut drops padding only: every real frame and its mask
+  stay, and a masked model's outputs do not change. Batches then differ in their frame counts,
+  so a jitted step compiles once per count (at most ``max_len / multiple`` per modality).
+  """
+
+  def trim(batch: dict[str, tf.Tensor]) -> dict[str, tf.Tensor]:
+    out = dict(batch)
+    for modality in modalities:
+      mask = batch[f'{modality}_mask']
+      longest = tf.cast(tf.reduce_max(tf.reduce_sum(mask, axis=-1)), tf.int32)
+      length = tf.clip_by_value(-(-longest // multiple) * multiple, multiple, max_len)
+      out[modality] = batch[modality][:, :length]
+      out[f'{modality}_mask'] = mask[:, :length]
+    return out
+
+  return trim
+
+
+def _batched(examples: tf.data.Dataset, batch_size: int, *, modalities: Sequence[str],
+             max_len: int, trim_padding: int, process_count: int,
+             drop_remainder: bool) -> tf.data.Dataset:
+  """Batches padded examples; with ``trim_padding`` > 0 cuts each batch's padding (`_trimmed_fn`)."""
+  batches = examples.batch(batch_size, drop_remainder=drop_remainder)
+  if not trim_padding:
+    return batches
+  if trim_padding < 0:
+    raise ValueError(f'train.trim_padding must be 0 (off) or a positive frame multiple, got '
+                     f'{trim_padding}.')
+  if process_count > 1:
+    raise ValueError('train.trim_padding needs a single process: each process would cut its own '
+                     'share of a global batch to a different length.')
+  return batches.map(_trimmed_fn(modalities, max_len, trim_padding))
+
+
 def train_stream(
     split: Split,
     indices: np.ndarray,
@@ -109,24 +147,25 @@ def train_stream(
     start_step: int = 0,
     process_index: int = 0,
     process_count: int = 1,
+    trim_padding: int = 0,
 ) -> tf.data.Dataset:
   """Endless shuffled training batches for this process, starting at `start_step`.
 
   Each global batch holds `global_batch_size` consecutive entries of the seeded index stream;
-  this process receives its contiguous share of it.
+  this process receives its contiguous share of it. ``trim_padding``: see `_trimmed_fn`.
   """
   if len(indices) == 0:
     raise ValueError('Cannot build a training stream over an empty set of examples.')
-  local_size = global_batch_size // process_count
-  return (
+  examples = (
       _shuffled_indices(indices, seed, start_step * global_batch_size)
       .batch(global_batch_size, drop_remainder=True)
       .map(_local_slice(global_batch_size, process_index, process_count))
       .unbatch()
       .map(_padded_example_fn(split, modalities, max_len, keys),
-           num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-      .batch(local_size, drop_remainder=True)
-      .prefetch(tf.data.AUTOTUNE))
+           num_parallel_calls=tf.data.AUTOTUNE, deterministic=True))
+  return _batched(examples, global_batch_size // process_count, modalities=modalities,
+                  max_len=max_len, trim_padding=trim_padding, process_count=process_count,
+                  drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 def eval_stream(
@@ -138,10 +177,12 @@ def eval_stream(
     global_batch_size: int,
     process_index: int = 0,
     process_count: int = 1,
+    trim_padding: int = 0,
 ) -> tf.data.Dataset:
   """Every example of a split once, in order, padded to whole global batches.
 
   Padding entries repeat the last example and carry ``valid = 0`` so metrics can mask them.
+  ``trim_padding``: see `_trimmed_fn`.
   """
   num_examples = split.num_examples
   total = math.ceil(num_examples / global_batch_size) * global_batch_size
@@ -152,14 +193,15 @@ def eval_stream(
     example['valid'] = tf.cast(position < num_examples, tf.float32)
     return example
 
-  return (
+  examples = (
       tf.data.Dataset.range(total)
       .batch(global_batch_size)
       .map(_local_slice(global_batch_size, process_index, process_count))
       .unbatch()
-      .map(padded, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-      .batch(global_batch_size // process_count)
-      .prefetch(tf.data.AUTOTUNE))
+      .map(padded, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True))
+  return _batched(examples, global_batch_size // process_count, modalities=modalities,
+                  max_len=max_len, trim_padding=trim_padding, process_count=process_count,
+                  drop_remainder=False).prefetch(tf.data.AUTOTUNE)
 
 
 def semi_supervised_stream(labelled: tf.data.Dataset,

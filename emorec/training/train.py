@@ -185,7 +185,8 @@ class _StopSignal:
 
 
 def _stream_config(config: ml_collections.ConfigDict) -> dict[str, Any]:
-  return {'modalities': tuple(config.model.modalities), 'max_len': config.data.max_len}
+  return {'modalities': tuple(config.model.modalities), 'max_len': config.data.max_len,
+          'trim_padding': config.train.trim_padding}
 
 
 def train_batches(config: ml_collections.ConfigDict, corpus: Corpus, labelled: np.ndarray,
@@ -321,6 +322,15 @@ class Experiment:
     return run
 
 
+def _check_trim_padding(config: ml_collections.ConfigDict) -> None:
+  """``train.trim_padding`` changes the frame count, which a fixed-length encoder reads."""
+  fixed = [m for m, name in config.model.get('modality_encoder', {}).items()
+           if name == 'spectrogram_cnn']
+  if config.train.trim_padding and fixed:
+    raise ValueError(f'train.trim_padding needs encoders that take any frame count; the '
+                     f"spectrogram_cnn of {', '.join(fixed)} reads data.max_len frames.")
+
+
 def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
   """Loads the corpus and builds the mesh, model and objective a config names.
 
@@ -328,6 +338,7 @@ def build_experiment(config: ml_collections.ConfigDict) -> Experiment:
   parts the active terms read, and its derived fields are set.
   """
   config = objectives.resolve(config)
+  _check_trim_padding(config)
   corpus = loader.load_corpus(config.data)
   view = protocols.view_of(corpus, config.data, seeds.data_seed(config))
   mesh = sharding.make_data_mesh(config.get('num_devices'))
