@@ -27,3 +27,19 @@ def xla_flags(num_devices: int) -> str:
   kept = [flag for flag in os.environ['XLA_FLAGS'].split()
           if not flag.startswith(DEVICE_COUNT_FLAG)]
   return ' '.join([f'{DEVICE_COUNT_FLAG}={num_devices}', *kept])
+
+
+# The modules holding the longest end-to-end tests, collected first: with one pytest worker
+# per core (`--dist loadscope`, a module per worker at a time) the short modules then fill in
+# beside them instead of leaving a worker idle while another finishes a long module last.
+LONG_MODULES = ('test_notebook.py', 'test_train.py', 'test_plots.py', 'test_inference.py',
+                'test_positive_controls.py', 'test_config_surface.py', 'test_seeds.py')
+
+
+def _start_order(item) -> int:
+  name = item.path.name
+  return LONG_MODULES.index(name) if name in LONG_MODULES else len(LONG_MODULES)
+
+
+def pytest_collection_modifyitems(items):
+  items.sort(key=_start_order)
