@@ -4,7 +4,7 @@
 ``nn.GRUCell`` for one direction; ``reference_encoder`` runs a ``RecurrentEncoder``'s
 parameters through those cells in a Python loop over the frames (the backward direction on each
 sequence reversed within its length), so both see the same parameters and differentiate alike.
-Lengths and masks are concrete (NumPy): the reference runs eagerly, without compiling a scan.
+Lengths and masks are concrete (NumPy): the loop over frames unrolls, no scan is involved.
 """
 
 from __future__ import annotations

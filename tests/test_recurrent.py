@@ -59,8 +59,8 @@ def test_codes_and_gradients_match_flax_cells(case):
     return jnp.sum(weights * code), code
 
   (_, code), grads = jax.jit(jax.value_and_grad(fused, argnums=(0, 1), has_aux=True))(params, x)
-  (_, expected), expected_grads = jax.value_and_grad(reference, argnums=(0, 1), has_aux=True)(
-      params, x)
+  (_, expected), expected_grads = jax.jit(
+      jax.value_and_grad(reference, argnums=(0, 1), has_aux=True))(params, x)
   np.testing.assert_allclose(code, expected, rtol=1e-5, atol=1e-5)
   assert np.abs(code).max() > 0.05  # not a trivially zero code
   for got, want in zip(jax.tree.leaves(grads), jax.tree.leaves(expected_grads)):

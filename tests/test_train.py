@@ -196,7 +196,7 @@ def test_trimmed_padding_changes_no_number_of_a_recurrent_step():
   def first_step(trim_padding):
     # Without dropout: its random draws follow the frame count, real frames included.
     config = smoke_config(**{'data.max_len': 32, 'model.encoder': 'lstm', 'model.dropout': 0.0,
-                             'train.trim_padding': trim_padding})
+                             'model.modalities': ('text',), 'train.trim_padding': trim_padding})
     experiment = train.build_experiment(config)
     batch = next(experiment.train_batches(0))
     state, metrics = experiment.train_step()(
