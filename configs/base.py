@@ -13,9 +13,10 @@ on. Because every term and its options are here, any mix is one override away:
 
 The model parts a term needs are built only while its weight is non-zero: decoders for
 `objective.reconstruction`, pair critics for `objective.contrastive` (bce and mine estimators),
-a common code (`model.common_code` None) for `objective.mmd` and the infonce estimator. Fields left
-None are derived when the experiment is built (emorec/objectives/model_parts.py), never copied, so
-overriding `model.hidden` moves every width that follows it.
+a common code (`model.common_code` None) for `objective.mmd`, `objective.code_correlation` and
+the infonce estimator. Fields left None are derived when the experiment is built
+(emorec/objectives/model_parts.py), never copied, so overriding `model.hidden` moves every width
+that follows it.
 """
 
 import ml_collections
@@ -86,7 +87,7 @@ def _model(encoder: str, fusion: str) -> ml_collections.ConfigDict:
   model.dropout = 0.3
   # Project every modality's code to a common code z_m (fusion, heads, decoders and the MMD
   # then read it): True | False | None (when an active term compares codes across
-  # modalities: mmd, the infonce estimator).
+  # modalities: mmd, code_correlation, the infonce estimator).
   model.common_code = _placeholder(bool)
   # Width of the common code; None: model.hidden.
   model.code_dim = _placeholder(int)
@@ -140,6 +141,8 @@ def _objective() -> ml_collections.ConfigDict:
   objective.mmd = 0.0
   # CMDM: divergence between the per-modality predictions on unlabelled utterances.
   objective.prediction_matching = 0.0
+  # CMDM, paired: soft CCA between the modalities' common codes of each unlabelled utterance.
+  objective.code_correlation = 0.0
   # CR: the same-emotion pair discriminator's loss (options in config.contrastive).
   objective.contrastive = 0.0
   # Pseudo-labels: a strong view's cross-entropy against the confident predictions of a weak
@@ -149,7 +152,7 @@ def _objective() -> ml_collections.ConfigDict:
 
 
 def _cmdm() -> ml_collections.ConfigDict:
-  """Options of the reconstruction, mmd and prediction_matching terms."""
+  """Options of the reconstruction, mmd, prediction_matching and code_correlation terms."""
   cmdm = ml_collections.ConfigDict()
   # MMD^2 estimator: 'unbiased' (U-statistic) | 'biased' (V-statistic, never negative).
   cmdm.estimator = 'unbiased'
@@ -161,6 +164,8 @@ def _cmdm() -> ml_collections.ConfigDict:
   cmdm.mmd_on_labelled = False
   # Prediction matching divergence: 'js' (Jensen-Shannon) | 'kl' (symmetric KL).
   cmdm.divergence = 'js'
+  # Weight of the within-code decorrelation of code_correlation.
+  cmdm.decorrelation = 1.0
   # Modality pairs matched: 'all' or e.g. 'text-audio,text-vision'.
   cmdm.pairs = 'all'
   return cmdm

@@ -12,6 +12,8 @@ from emorec import objectives
 from emorec.models import build_model
 from emorec.objectives import cmdm
 from emorec.objectives.base import Outputs
+from emorec.objectives.correlation import (
+    off_diagonal_correlation, paired_correlation_loss, standardized)
 from emorec.objectives.mmd import median_distance, mmd2
 from emorec.training import sharding, train
 from tests.padded_batches import DIMS, NUM_CLASSES, padded_features
@@ -123,6 +125,37 @@ def test_too_small_samples_give_zero(estimator, needed):
 
 # Divergences.
 
+def test_paired_correlation_loss_is_zero_for_paired_copies_and_blind_to_scale():
+  x = jax.random.normal(jax.random.key(6), (64, 3))
+  weights = jnp.ones(64)
+  rescaled = 5.0 * x + 2.0
+  np.testing.assert_allclose(
+      paired_correlation_loss(x, rescaled, weights, decorrelation=0.0), 0.0, atol=1e-4)
+  # Shuffling the utterances of one code keeps its marginal, which the MMD sees, but breaks
+  # the pairs: the mismatch becomes about 2 (1 - 0), the value for uncorrelated codes.
+  shuffled = rescaled[jax.random.permutation(jax.random.key(7), 64)]
+  np.testing.assert_allclose(
+      paired_correlation_loss(x, shuffled, weights, decorrelation=0.0), 2.0, atol=0.5)
+
+
+def test_decorrelation_penalises_codes_whose_dimensions_repeat_one_direction():
+  x = jax.random.normal(jax.random.key(8), (128, 1))
+  weights = jnp.ones(128)
+  repeated = jnp.concatenate([x, x + 0.01 * jax.random.normal(jax.random.key(9), (128, 1))], 1)
+  independent = jax.random.normal(jax.random.key(10), (128, 2))
+  assert float(off_diagonal_correlation(standardized(repeated, weights), weights)) > 0.9
+  assert float(off_diagonal_correlation(standardized(independent, weights), weights)) < 0.05
+
+
+def test_paired_correlation_loss_ignores_rows_of_weight_zero():
+  x, y = jax.random.normal(jax.random.key(11), (2, 32, 3))
+  junk = 100.0 * jnp.ones((4, 3))
+  weights = jnp.concatenate([jnp.ones(32), jnp.zeros(4)])
+  np.testing.assert_allclose(
+      paired_correlation_loss(jnp.concatenate([x, junk]), jnp.concatenate([y, -junk]), weights),
+      paired_correlation_loss(x, y, jnp.ones(32)), rtol=1e-5)
+
+
 def test_divergences_are_symmetric_zero_on_equal_and_bounded():
   logits = jax.random.normal(jax.random.key(5), (2, 6, 4))
   log_p, log_q = jax.nn.log_softmax(logits[0]), jax.nn.log_softmax(logits[1])
@@ -145,6 +178,8 @@ TERM_CASES = {
     'mmd_biased_fixed_on_labelled': ('mmd', {
         'cmdm.estimator': 'biased', 'cmdm.bandwidths': (0.5, 2.0), 'cmdm.mmd_on_labelled': True}),
     'prediction_matching_kl': ('prediction_matching', {'cmdm.divergence': 'kl'}),
+    'code_correlation': ('code_correlation', {}),
+    'code_correlation_no_decorrelation': ('code_correlation', {'cmdm.decorrelation': 0.0}),
 }
 
 
@@ -170,7 +205,7 @@ def test_terms_ignore_padding_utterances_and_absent_modalities():
   # Utterance 7 is padding, and utterance 1 lacks audio: neither enters a text-audio term.
   changed['text'] = base['text'].copy()
   changed['text'][[1, 7]] += 10.0
-  for name in ('mmd', 'prediction_matching'):
+  for name in ('mmd', 'prediction_matching', 'code_correlation'):
     np.testing.assert_allclose(term_value(config, name, params, base, changed),
                                term_value(config, name, params, base, base), rtol=1e-5)
 
@@ -230,6 +265,10 @@ def test_bad_config_arguments_get_clear_errors(arg, message):
     ({'cmdm.estimator': 'jackknife'}, "unknown cmdm.estimator 'jackknife'"),
     ({'cmdm.divergence': 'wasserstein'}, "unknown cmdm.divergence 'wasserstein'"),
     ({'model.modalities': ('text',)}, 'objective.mmd needs a pair of modalities'),
+    ({'objective.mmd': 0.0, 'objective.code_correlation': 1.0, 'model.common_code': False},
+     'objective.code_correlation needs model.code_dim'),
+    ({'objective.code_correlation': 1.0, 'cmdm.decorrelation': -1.0},
+     'cmdm.decorrelation must be >= 0'),
 ])
 def test_bad_term_options_get_clear_errors(overrides, message):
   config = small_config(**{'objective.prediction_matching': 1.0, **overrides})

@@ -53,6 +53,7 @@ TERMS: dict[str, TermSpec] = {
     'reconstruction': TermSpec(cmdm.reconstruction, lambda config: frozenset({RECONSTRUCTIONS})),
     'mmd': TermSpec(cmdm.mmd, lambda config: frozenset({COMMON_CODES})),
     'prediction_matching': TermSpec(cmdm.prediction_matching),
+    'code_correlation': TermSpec(cmdm.code_correlation, lambda config: frozenset({COMMON_CODES})),
     'contrastive': TermSpec(contrastive.contrastive, _contrastive_needs),
     'pseudo_label': TermSpec(pseudo_label.pseudo_label),
 }

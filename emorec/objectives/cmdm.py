@@ -1,4 +1,5 @@
-"""Cross-modal distribution matching (CMDM) terms: reconstruction, code MMD, prediction matching.
+"""Cross-modal distribution matching (CMDM) terms: reconstruction, code MMD, prediction matching,
+and the paired code correlation.
 
 Unlabelled utterances train the model through three terms (Liang, Li and Jin, ACM MM 2020):
 
@@ -10,6 +11,11 @@ Unlabelled utterances train the model through three terms (Liang, Li and Jin, AC
   prediction_matching: a symmetric divergence between the emotion distributions the
     per-modality heads predict for the same unlabelled utterance.
 
+and a fourth that pairs the modalities of each utterance where the MMD compares marginals:
+
+  code_correlation: soft CCA between the common codes of every pair of modalities on the
+    unlabelled batch (``correlation.paired_correlation_loss``).
+
 Their options live in ``config.cmdm``:
 
   estimator: MMD estimator, 'unbiased' | 'biased'.
@@ -17,6 +23,7 @@ Their options live in ``config.cmdm``:
   multipliers: median-heuristic bandwidths as multiples of the median distance.
   mmd_on_labelled: also match the codes of the labelled batch.
   divergence: prediction matching divergence, 'js' | 'kl' (symmetric).
+  decorrelation: weight of the within-code decorrelation in code_correlation.
   pairs: modality pairs, 'all' or a comma-separated list such as 'text-audio,text-vision'.
 """
 
@@ -31,6 +38,7 @@ import ml_collections
 import numpy as np
 
 from emorec.objectives.base import Outputs, Term, example_weights, weighted_mean
+from emorec.objectives.correlation import paired_correlation_loss
 from emorec.objectives.mmd import ESTIMATORS, mmd2
 from emorec.pairs import Pair, parse_pairs
 from emorec.registry import check_choice
@@ -79,6 +87,16 @@ def code_mmd(outputs: Sequence[Outputs], pairs: Sequence[Pair],
   for a, b in pairs:
     weights = jnp.concatenate([_both_present(o, (a, b)) for o in outputs])
     values.append(kernel_mmd2(codes[a], codes[b], weights, weights))
+  return jnp.mean(jnp.stack(values))
+
+
+def code_correlation_loss(outputs: Outputs, pairs: Sequence[Pair],
+                          decorrelation: float) -> jax.Array:
+  """Mean over pairs of the paired correlation loss of the utterances having both modalities."""
+  codes = outputs.aux['common_codes']
+  values = [paired_correlation_loss(codes[a], codes[b], _both_present(outputs, (a, b)),
+                                    decorrelation=decorrelation)
+            for a, b in pairs]
   return jnp.mean(jnp.stack(values))
 
 
@@ -166,5 +184,22 @@ def prediction_matching(config: ml_collections.ConfigDict,
   def fn(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:
     del labelled
     return prediction_divergence(unlabelled, pairs, divergence)
+
+  return Term(fn, uses_unlabelled=True)
+
+
+def code_correlation(config: ml_collections.ConfigDict,
+                     train_labels: np.ndarray | None = None) -> Term:
+  del train_labels
+  _require_model_field(config, 'code_correlation', 'code_dim',
+                       'the term compares common codes: set model.common_code to None or True')
+  pairs = _checked_pairs(config, 'code_correlation')
+  decorrelation = float(config.cmdm.decorrelation)
+  if decorrelation < 0:
+    raise ValueError(f'cmdm.decorrelation must be >= 0, got {decorrelation}.')
+
+  def fn(labelled: Outputs, unlabelled: Outputs | None) -> jax.Array:
+    del labelled
+    return code_correlation_loss(unlabelled, pairs, decorrelation)
 
   return Term(fn, uses_unlabelled=True)
