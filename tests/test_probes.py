@@ -138,7 +138,25 @@ def test_comparisons_fit_a_probe_variant_instead_of_training(tmp_path):
   results = compare.run_variants(config, [('LR probe', {'probe': 'lr', 'data.label_fraction': '0.5'})],
                                  num_seeds=2, workdir=str(tmp_path))
   assert 0.0 <= results['LR probe']['test/wa'] <= 1.0
-  assert not (tmp_path / '00').exists()  # nothing was trained
+  assert [p.name for p in tmp_path.iterdir()] == ['results.json']  # nothing was trained
+
+
+def test_comparisons_in_one_workdir_merge_their_results(tmp_path):
+  config = synthetic_config.get_config('smoke')
+  first = [('LR probe', {'probe': 'lr', 'data.label_fraction': '0.5'})]
+  second = [('CCA probe', {'probe': 'cca', 'data.label_fraction': '0.5'})]
+  compare.run_variants(config, first, num_seeds=1, workdir=str(tmp_path))
+  compare.run_variants(config, second, num_seeds=1, workdir=str(tmp_path))
+  assert set(compare.load(str(tmp_path / 'results.json'))) == {'LR probe', 'CCA probe'}
+
+
+def test_run_dirs_change_with_a_variants_fields_and_seeds():
+  """A run is resumed only by the variant that started it, never by whichever comes i-th."""
+  name = compare.run_dir_name('2% · hidden 32', {'model.hidden': '32'}, 5)
+  assert name.startswith('2-hidden-32-')
+  assert name == compare.run_dir_name('2% · hidden 32', {'model.hidden': '32'}, 5)
+  assert name != compare.run_dir_name('2% · hidden 32', {'model.hidden': '16'}, 5)
+  assert name != compare.run_dir_name('2% · hidden 32', {'model.hidden': '32'}, 2)
 
 
 def test_style_factors_survive_pooling_and_cca_on_unlabelled_utterances_removes_them():

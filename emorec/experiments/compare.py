@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from typing import Mapping, Sequence
 
 import ml_collections
@@ -51,23 +53,35 @@ def run_variants(config: ml_collections.ConfigDict, variants: Sequence[Variant],
                  num_seeds: int, workdir: str) -> dict[str, dict[str, float]]:
   """Trains every variant as a `num_seeds` ensemble; returns each one's summarised metrics.
 
-  Variant i runs in `workdir/{i:02d}` (rerunning resumes it) and `workdir/results.json` is
-  rewritten after each one, so a long comparison can be watched and restarted. A variant
+  Each variant runs in its own `workdir/run_dir_name(...)` (rerunning resumes it) and is merged
+  into `workdir/results.json` after it ends, so a long comparison can be watched and restarted,
+  and later comparisons in the same workdir add their cells beside the earlier ones. A variant
   whose overrides name a `probe` (`'CCA probe:probe=cca'`, see `emorec.probes.run.PROBES`)
   fits that probe on the variant's config instead of training (deterministic: no seed spread).
   """
+  path = os.path.join(workdir, 'results.json')
+  saved = load(path) if os.path.exists(path) else {}
   results = {}
-  for index, (name, overrides) in enumerate(variants):
+  for name, overrides in variants:
     probe = overrides.get(PROBE)
     fields = {k: v for k, v in overrides.items() if k != PROBE}
     variant = config_args.apply_overrides(config, {**fields, 'num_seeds': str(num_seeds)})
     if probe:
       results[name] = run.run_probe(variant, probe)
     else:
-      run_dir = os.path.join(workdir, f'{index:02d}')
+      run_dir = os.path.join(workdir, run_dir_name(name, overrides, num_seeds))
       results[name] = train.train_and_evaluate(variant, run_dir, quiet=True).metrics
-    save(results, os.path.join(workdir, 'results.json'))
+    saved[name] = results[name]
+    save(saved, path)
   return results
+
+
+def run_dir_name(name: str, overrides: Mapping[str, str], num_seeds: int) -> str:
+  """The variant's name made filesystem-safe, then a digest of its overrides and seed count:
+  a variant whose name or fields change trains anew instead of resuming another's run."""
+  slug = re.sub(r'[^A-Za-z0-9]+', '-', name).strip('-').lower()[:48] or 'variant'
+  fields = json.dumps({**overrides, 'num_seeds': num_seeds}, sort_keys=True)
+  return f'{slug}-{hashlib.sha1(fields.encode()).hexdigest()[:8]}'
 
 
 def table(results: Mapping[str, Mapping[str, float]], columns: Columns | None = None) -> str:
@@ -142,3 +156,13 @@ def save(results: Mapping[str, Mapping[str, float]], path: str) -> None:
   os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
   with open(path, 'w') as f:
     json.dump(results, f, indent=1, sort_keys=True)
+
+
+def load(path: str) -> dict[str, dict[str, float]]:
+  """The results a `save` wrote: {variant name: metrics}."""
+  with open(path) as f:
+    results = json.load(f)
+  if not isinstance(results, dict):
+    raise ValueError(f'{path}: expected a JSON object of variant results, got '
+                     f'{type(results).__name__}.')
+  return results
