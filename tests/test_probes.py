@@ -169,3 +169,18 @@ def test_style_factors_survive_pooling_and_cca_on_unlabelled_utterances_removes_
   config.probe.update(cca_components=8, cca_pairs='text-audio')
   results = run.run_probes(config, ('lr', 'cca'))
   assert results['cca']['test/wa'] > results['lr']['test/wa'] + 0.03
+
+
+def test_the_testbed_network_does_not_lose_to_the_linear_probe_with_few_labels(tmp_path):
+  """The README's testbed network (one layer of width 32, dropout 0.5, learning rate 3e-3)
+  against logistic regression on the same pooled features, 5% of a small corpus's labels."""
+  config = synthetic_config.get_config('smoke')
+  config.data.synthetic.update(num_train=2000, num_validation=300, num_test=300)
+  config.data.max_len = 12
+  config.data.label_fraction = 0.05
+  config.model.update(hidden=32, fusion_hidden=32, num_layers=1, dropout=0.5)
+  config.train.update(learning_rate=3e-3, batch_size=32, num_steps=600, eval_every=100,
+                      checkpoint_every=600)
+  probe = run.run_probes(config, ('lr',))['lr']['test/wa']
+  network = train.train_and_evaluate(config, str(tmp_path), quiet=True).metrics['test/wa']
+  assert network >= probe - 0.01, (network, probe)
