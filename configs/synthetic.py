@@ -13,6 +13,7 @@ import dataclasses
 
 import ml_collections
 
+from emorec.data.labelled_share import add_labelled_share
 from emorec.data.synthetic import SyntheticSpec
 from emorec.experiments.config_args import parse_arg, sibling_config, split_arg
 
@@ -26,12 +27,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
   config = sibling_config(__file__, 'base')(base_arg)
   config.data = ml_collections.ConfigDict()
   config.data.name = 'synthetic'
-  # Seed of the labelled subset and the data order; None follows config.seed.
-  config.data.seed = ml_collections.config_dict.placeholder(int)
-  # Share of the training split whose labels are used; all of it feeds the unlabelled stream.
-  config.data.label_fraction = args.label_fraction
-  # Sample the labelled share per class, so that rare emotions keep their share.
-  config.data.stratified = True
+  add_labelled_share(config.data, args.label_fraction)
   # Frames per modality after truncation/padding (fixed shapes: one compilation).
   config.data.max_len = 24
   # The generator's knobs (emorec.data.synthetic.SyntheticSpec documents each).

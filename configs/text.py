@@ -25,6 +25,7 @@ import pathlib
 import ml_collections
 
 from emorec.data import text_corpus
+from emorec.data.labelled_share import add_labelled_share
 from emorec.experiments.config_args import parse_arg, sibling_config, split_arg
 
 _DEFAULT_INPUT_DIR = str(pathlib.Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'meld')
@@ -44,9 +45,7 @@ def get_config(arg: str | None = None) -> ml_collections.ConfigDict:
       args.files, preset_name=args.preset, input_dir=args.input_dir, columns=args.columns,
       labels=args.labels, id_template=args.id_template, label_separator=args.label_separator,
       features_dir=args.features_dir, feature=args.feature)
-  data.seed = ml_collections.config_dict.placeholder(int)
-  data.label_fraction = config.data.label_fraction
-  data.stratified = True
+  add_labelled_share(data, config.data.label_fraction)
   # Frames per utterance after truncation/padding: 1 sentence embedding, or up to 50 tokens.
   data.max_len = 1 if args.feature == 'pooled' else 50
   config.data = data

@@ -8,6 +8,7 @@ import ml_collections
 
 from emorec.audio import features
 from emorec.data.audio_folder import folds, normalise
+from emorec.data.labelled_share import add_labelled_share
 
 POLICIES = ('error', 'skip')
 
@@ -49,8 +50,5 @@ def data_config(corpus: str, *, audio_dir: str, labels: str, features_dir: str,
   data.max_len = max_len
   # 'error': a labelled file without features stops the load | 'skip': dropped, counted.
   data.on_bad_audio = on_bad_audio
-  # Seed of the labelled subset and the data order; None follows config.seed.
-  data.seed = ml_collections.config_dict.placeholder(int)
-  data.label_fraction = label_fraction
-  data.stratified = True
+  add_labelled_share(data, label_fraction)
   return data

@@ -8,6 +8,7 @@ import ml_collections
 
 from emorec.data import limits
 from emorec.data.corpus import MODALITIES
+from emorec.data.labelled_share import add_labelled_share
 from emorec.data.real import checks, formats, targets
 
 
@@ -46,10 +47,7 @@ def data_config(corpus: str, reader: str, *, manual_dir: str, data_dir: str, pro
   data.fold = fold
   # Share of the training dialogues carved out for validation when there is no such split.
   data.validation_share = validation_share
-  # Seed of the labelled subset and the data order; None follows config.seed.
-  data.seed = ml_collections.config_dict.placeholder(int)
-  data.label_fraction = label_fraction
-  data.stratified = True
+  add_labelled_share(data, label_fraction)
   # Frames per modality after truncation/padding.
   data.max_len = max_len
   return data
