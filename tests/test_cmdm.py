@@ -247,6 +247,16 @@ def test_ablations_zero_their_terms_and_keep_the_predicting_network(ablation, ze
   assert objectives.uses_unlabelled(terms) == (ablation != 'supervised')
 
 
+def test_the_paired_variant_swaps_reconstruction_for_code_correlation():
+  config = objectives.resolve(cmdm_config.get_config('smoke,paired=True'))
+  assert {k for k, w in config.objective.items() if w} == {
+      'supervised', 'modality_supervised', 'mmd', 'code_correlation'}
+  assert config.train.unlabelled_batch_size == 256
+  assert not config.model.reconstruction and config.model.code_dim == config.model.hidden
+  terms = objectives.active_terms(config)
+  assert objectives.uses_unlabelled(terms)
+
+
 @pytest.mark.parametrize('arg, message', [
     ('ablation=everything', "unknown ablation 'everything'"),
     ('dataset=imagenet', "unknown dataset 'imagenet'.*; choose one of: emodb, iemocap, meld, mosei, synthetic, text$"),
