@@ -150,6 +150,22 @@ def test_comparisons_in_one_workdir_merge_their_results(tmp_path):
   assert set(compare.load(str(tmp_path / 'results.json'))) == {'LR probe', 'CCA probe'}
 
 
+def test_a_comparison_stops_at_a_run_stopped_by_sigterm(tmp_path, monkeypatch):
+  trained = []
+
+  def stopped(config, workdir, *, quiet):
+    del config, quiet
+    trained.append(workdir)
+    return train.TrainResult(None, {}, completed=False)
+
+  monkeypatch.setattr(train, 'train_and_evaluate', stopped)
+  variants = [('first', {}), ('second', {})]
+  results = compare.run_variants(synthetic_config.get_config('smoke'), variants, num_seeds=1,
+                                 workdir=str(tmp_path))
+  assert results == {} and len(trained) == 1
+  assert not (tmp_path / 'results.json').exists()
+
+
 def test_run_dirs_change_with_a_variants_fields_and_seeds():
   """A run is resumed only by the variant that started it, never by whichever comes i-th."""
   name = compare.run_dir_name('2% · hidden 32', {'model.hidden': '32'}, 5)

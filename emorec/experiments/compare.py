@@ -55,7 +55,9 @@ def run_variants(config: ml_collections.ConfigDict, variants: Sequence[Variant],
 
   Each variant runs in its own `workdir/run_dir_name(...)` (rerunning resumes it) and is merged
   into `workdir/results.json` after it ends, so a long comparison can be watched and restarted,
-  and later comparisons in the same workdir add their cells beside the earlier ones. A variant
+  and later comparisons in the same workdir add their cells beside the earlier ones. A run
+  stopped by SIGTERM (checkpointed, see `train.train_and_evaluate`) ends the comparison there,
+  its variant and those after it left out of the results. A variant
   whose overrides name a `probe` (`'CCA probe:probe=cca'`, see `emorec.probes.run.PROBES`)
   fits that probe on the variant's config instead of training (deterministic: no seed spread).
   """
@@ -70,7 +72,10 @@ def run_variants(config: ml_collections.ConfigDict, variants: Sequence[Variant],
       results[name] = run.run_probe(variant, probe)
     else:
       run_dir = os.path.join(workdir, run_dir_name(name, overrides, num_seeds))
-      results[name] = train.train_and_evaluate(variant, run_dir, quiet=True).metrics
+      trained = train.train_and_evaluate(variant, run_dir, quiet=True)
+      if not trained.completed:  # stopped by SIGTERM, checkpointed: rerunning resumes it
+        break
+      results[name] = trained.metrics
     saved[name] = results[name]
     save(saved, path)
   return results
