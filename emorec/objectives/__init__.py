@@ -41,6 +41,12 @@ class TermSpec:
   needs: NeedsFn = _no_needs
 
 
+def _common_codes(config: ml_collections.ConfigDict) -> frozenset[str]:
+  """The common codes, which the terms comparing codes across modalities read."""
+  del config
+  return frozenset({COMMON_CODES})
+
+
 def _contrastive_needs(config: ml_collections.ConfigDict) -> frozenset[str]:
   """Cosine scores of common codes (infonce), or the pair critics' scores."""
   uses_critic = config.contrastive.estimator in contrastive.CRITIC_ESTIMATORS
@@ -51,9 +57,9 @@ TERMS: dict[str, TermSpec] = {
     'supervised': TermSpec(supervised.supervised),
     'modality_supervised': TermSpec(supervised.modality_supervised),
     'reconstruction': TermSpec(cmdm.reconstruction, lambda config: frozenset({RECONSTRUCTIONS})),
-    'mmd': TermSpec(cmdm.mmd, lambda config: frozenset({COMMON_CODES})),
+    'mmd': TermSpec(cmdm.mmd, _common_codes),
     'prediction_matching': TermSpec(cmdm.prediction_matching),
-    'code_correlation': TermSpec(cmdm.code_correlation, lambda config: frozenset({COMMON_CODES})),
+    'code_correlation': TermSpec(cmdm.code_correlation, _common_codes),
     'contrastive': TermSpec(contrastive.contrastive, _contrastive_needs),
     'pseudo_label': TermSpec(pseudo_label.pseudo_label),
 }
