@@ -104,6 +104,9 @@ def _model(encoder: str, fusion: str) -> ml_collections.ConfigDict:
   # Head: 'classifier' (dense heads on the fused and on each code) | 'emotion_embedding'
   # (MTEE: codes scored against the emotion word vectors; configs/transfer.py).
   model.head = 'classifier'
+  # 'classifier': one head shared by every modality's common code (True; needs
+  # model.common_code) or one head per modality (False).
+  model.shared_modality_head = False
   model.emotion_embedding = _emotion_embedding()
   return model
 

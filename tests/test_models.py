@@ -349,6 +349,28 @@ def test_autoencoder_parameter_count():
   }
 
 
+def test_shared_modality_head_scores_every_common_code():
+  built = build(encoder='meanpool', fusion='concat', code_dim=3, shared_modality_head=True)
+  params = built.variables['params']
+  assert {name for name in params if name.startswith('head_')} == {'head_fused', 'head_modalities'}
+  assert count(params['head_modalities']) == 3*3 + 3
+  _, aux = built.apply(built.variables, *built.inputs, train=False)
+  head = params['head_modalities']
+  for m, code in aux['common_codes'].items():
+    np.testing.assert_allclose(aux['modality_logits'][m], code @ head['kernel'] + head['bias'],
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('overrides, message', [
+    ({}, 'needs the codes in one space: set model.common_code=True'),
+    ({'code_dim': 3, 'head': 'emotion_embedding'}, "is a 'classifier' head's option"),
+])
+def test_shared_modality_head_refuses_what_it_cannot_share(overrides, message):
+  config = model_config(shared_modality_head=True, **overrides)
+  with pytest.raises(ValueError, match=message):
+    models.build_model(config, DIMS, NUM_CLASSES)
+
+
 @pytest.mark.parametrize('reconstruction', ['statistics', 'sequence'])
 def test_reconstructions_and_their_targets(reconstruction):
   built = build(encoder='meanpool', fusion='attention', code_dim=3,

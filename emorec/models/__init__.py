@@ -39,6 +39,8 @@ and for the head (absent: 'classifier'):
   head: 'classifier' (dense heads on the fused and on each code) | 'emotion_embedding'
     (MTEE: the codes scored against the emotion word vectors, see ``emotion_embedding``;
     ``build_model`` then needs ``labels``, a ``LabelTable``: see ``emorec.training.labels``).
+  shared_modality_head: one dense head for every modality's common code in place of one
+    each (needs ``code_dim``; optional, default False).
   emotion_embedding: ConfigDict of the MTEE head: ``map`` (f_a, f_v: 'linear' | 'mlp'),
     ``text_map`` (f_t: 'identity', which needs the text code as wide as the word vectors,
     | 'linear' | 'mlp'), ``map_hidden`` (width of 'mlp' maps), ``similarity`` ('dot' |
@@ -114,13 +116,20 @@ def _critic_fields(model_config: ml_collections.ConfigDict,
 
 def _classifier_head(model_config: ml_collections.ConfigDict, modalities: tuple[str, ...],
                      labels: LabelTable | None) -> tuple[type[nn.Module], dict[str, Any]]:
-  del model_config, modalities, labels
-  return MultimodalClassifier, {}
+  del modalities, labels
+  shared = bool(model_config.get('shared_modality_head'))
+  if shared and not model_config.get('code_dim'):
+    raise ValueError('model.shared_modality_head scores every modality with one head, which '
+                     'needs the codes in one space: set model.common_code=True.')
+  return MultimodalClassifier, {'shared_modality_head': shared}
 
 
 def _emotion_embedding_head(
     model_config: ml_collections.ConfigDict, modalities: tuple[str, ...],
     labels: LabelTable | None) -> tuple[type[nn.Module], dict[str, Any]]:
+  if model_config.get('shared_modality_head'):
+    raise ValueError("model.shared_modality_head is a 'classifier' head's option; the "
+                     "'emotion_embedding' head scores every modality through the word vectors.")
   if labels is None:
     raise ValueError("model.head='emotion_embedding' scores emotions through their word vectors; "
                      'build_model needs labels (emorec.training.labels.model_labels).')

@@ -29,8 +29,8 @@ class MultimodalClassifier(nn.Module):
   The stages are methods: ``encode`` (batch -> codes, present), ``project``, ``fuse``,
   ``classify`` and ``reconstruct``. A model built on this one (another head) extends ``setup``
   and reuses the stages, also alone through ``apply(..., method=...)``. Parameters are named
-  ``encoder_<modality>``, ``fusion``, ``head_fused`` and ``head_<modality>``; with
-  ``code_dim`` also ``project_<modality>``, with ``reconstruction`` also ``decoder_<modality>``,
+  ``encoder_<modality>``, ``fusion``, ``head_fused`` and ``head_<modality>`` (or one
+  ``head_modalities``, with ``shared_modality_head``); with ``code_dim`` also ``project_<modality>``, with ``reconstruction`` also ``decoder_<modality>``,
   with ``critic_pairs`` also ``critic_<a>_<b>``.
 
   With ``code_dim`` > 0 each encoder output h_m is projected linearly to z_m [B, code_dim],
@@ -59,6 +59,8 @@ class MultimodalClassifier(nn.Module):
       ``encoder`` for the modalities they name (built with the modality's code width only).
     critic_pairs: modality pairs (a, b) whose codes a ``PairCritic`` scores; () for none.
     critic_hidden: hidden width of the critics.
+    shared_modality_head: one head (``head_modalities``) scores every modality's code in
+      place of one ``head_<m>`` each; it needs every code as wide (``code_dim``).
   """
 
   modalities: tuple[str, ...]
@@ -78,6 +80,7 @@ class MultimodalClassifier(nn.Module):
   modality_encoder: Mapping[str, str] = flax.core.FrozenDict()
   critic_pairs: tuple[Pair, ...] = ()
   critic_hidden: int = 64
+  shared_modality_head: bool = False
 
   @nn.nowrap
   def make_modality_encoder(self, m: str) -> nn.Module:
@@ -88,12 +91,20 @@ class MultimodalClassifier(nn.Module):
     return make_encoder(self.encoder, hidden=hidden, num_layers=self.num_layers,
                         dropout=self.dropout, name=f'encoder_{m}', **self.encoder_options)
 
+  @nn.nowrap
+  def make_modality_heads(self) -> dict[str, nn.Module]:
+    """{m: the head of z_m}: ``head_<m>`` each, or one ``head_modalities`` for all."""
+    if self.shared_modality_head:
+      shared = nn.Dense(self.num_classes, name='head_modalities')
+      return dict.fromkeys(self.modalities, shared)
+    return {m: nn.Dense(self.num_classes, name=f'head_{m}') for m in self.modalities}
+
   def setup(self):
     self.encoders = {m: self.make_modality_encoder(m) for m in self.modalities}
     self.fuser = make_fusion(self.fusion, hidden=self.fusion_hidden, dropout=self.dropout,
                              name='fusion')
-    self.heads = {target: nn.Dense(self.num_classes, name=f'head_{target}')
-                  for target in ('fused', *self.modalities)}
+    self.heads = {'fused': nn.Dense(self.num_classes, name='head_fused'),
+                  **self.make_modality_heads()}
     if self.code_dim:
       self.projections = {m: nn.Dense(self.code_dim, name=f'project_{m}')
                           for m in self.modalities}
