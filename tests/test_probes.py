@@ -187,16 +187,27 @@ def test_style_factors_survive_pooling_and_cca_on_unlabelled_utterances_removes_
   assert results['cca']['test/wa'] > results['lr']['test/wa'] + 0.03
 
 
+def test_the_testbed_preset_grows_its_budget_with_the_label_share():
+  steps = {share: synthetic_config.get_config(f'testbed,label_fraction={share}').train.num_steps
+           for share in (0.02, 0.1, 0.2, 0.5, 1.0)}
+  assert steps == {0.02: 800, 0.1: 800, 0.2: 1600, 0.5: 3000, 1.0: 3000}
+  testbed = synthetic_config.get_config('testbed,label_fraction=0.02')
+  default = synthetic_config.get_config('label_fraction=0.02')
+  changed = {f'{section}.{field}' for section in ('model', 'train')
+             for field, value in testbed[section].items() if default[section][field] != value}
+  assert changed == {'model.num_layers', 'model.hidden', 'model.fusion_hidden', 'model.dropout',
+                     'train.learning_rate', 'train.num_steps', 'train.eval_every',
+                     'train.checkpoint_every'}
+  assert testbed.data.to_dict() == default.data.to_dict()
+
+
 def test_the_testbed_network_does_not_lose_to_the_linear_probe_with_few_labels(tmp_path):
-  """The README's testbed network (one layer of width 32, dropout 0.5, learning rate 3e-3)
-  against logistic regression on the same pooled features, 5% of a small corpus's labels."""
-  config = synthetic_config.get_config('smoke')
+  """The README's testbed network (`configs/synthetic.py:testbed`) against logistic regression
+  on the same pooled features, 5% of a small corpus's labels (a shorter run than the preset's)."""
+  config = synthetic_config.get_config('smoke,testbed,label_fraction=0.05')
   config.data.synthetic.update(num_train=2000, num_validation=300, num_test=300)
   config.data.max_len = 12
-  config.data.label_fraction = 0.05
-  config.model.update(hidden=32, fusion_hidden=32, num_layers=1, dropout=0.5)
-  config.train.update(learning_rate=3e-3, batch_size=32, num_steps=600, eval_every=100,
-                      checkpoint_every=600)
+  config.train.update(batch_size=32, num_steps=600, checkpoint_every=600)
   probe = run.run_probes(config, ('lr',))['lr']['test/wa']
   network = train.train_and_evaluate(config, str(tmp_path), quiet=True).metrics['test/wa']
   assert network >= probe - 0.01, (network, probe)
