@@ -30,8 +30,9 @@ class MultimodalClassifier(nn.Module):
   ``classify`` and ``reconstruct``. A model built on this one (another head) extends ``setup``
   and reuses the stages, also alone through ``apply(..., method=...)``. Parameters are named
   ``encoder_<modality>``, ``fusion``, ``head_fused`` and ``head_<modality>`` (or one
-  ``head_modalities``, with ``shared_modality_head``); with ``code_dim`` also ``project_<modality>``, with ``reconstruction`` also ``decoder_<modality>``,
-  with ``critic_pairs`` also ``critic_<a>_<b>``.
+  ``head_modalities``, with ``shared_modality_head``); with ``code_dim`` also
+  ``project_<modality>``, with ``reconstruction`` also ``decoder_<modality>``, with
+  ``critic_pairs`` also ``critic_<a>_<b>``.
 
   With ``code_dim`` > 0 each encoder output h_m is projected linearly to z_m [B, code_dim],
   a space common to all modalities, and z_m replaces h_m downstream: the fusion, the
